@@ -1,0 +1,137 @@
+/**
+ * Builds the agent from a config and runs it: collectors and plugins write
+ * into the database, the exporter sends it; a stop signal ends collection,
+ * runs one last export cycle with a short deadline, and closes everything.
+ *
+ * @module
+ */
+
+import type { Clock } from "./clock.ts";
+import type { Config } from "./config/mod.ts";
+import type { Logger } from "./log.ts";
+import { Database } from "./storage/rrd.ts";
+import { runCollector } from "./collect/collector.ts";
+import type { Collector, Durations } from "./collect/collector.ts";
+import { ProcCollector } from "./collect/proc/mod.ts";
+import { SelfCollector } from "./collect/self.ts";
+import { discoverPlugins, PluginRunner } from "./collect/plugins_d.ts";
+import { Exporter } from "./export/engine.ts";
+import type { Dialer } from "./export/transport.ts";
+
+/** How long the last export cycle at shutdown may take. */
+export const SHUTDOWN_DEADLINE_MS = 1000;
+
+/** Things the agent takes from outside, replaceable in tests. */
+export interface AgentOptions {
+  clock: Clock;
+  log: Logger;
+  dial?: Dialer;
+  /** Prefix of /proc and /sys paths, for tests. */
+  procRoot?: string;
+}
+
+/** A running agent. */
+export class Agent {
+  readonly db: Database;
+  readonly config: Config;
+  readonly exporter: Exporter | undefined;
+  readonly plugins: PluginRunner[] = [];
+  readonly #o: AgentOptions;
+  readonly #abort = new AbortController();
+  readonly #durations: Durations = new Map();
+  readonly #tasks: Promise<void>[] = [];
+
+  constructor(config: Config, options: AgentOptions) {
+    this.config = config;
+    this.#o = options;
+    this.db = new Database({
+      hostname: config.global.hostname,
+      os: Deno.build.os,
+    });
+    if (config.backend.enabled) {
+      this.exporter = new Exporter(this.db, config.backend, {
+        clock: options.clock,
+        log: options.log.child("export"),
+        dial: options.dial,
+      });
+    }
+  }
+
+  /** Starts collectors, plugins and the exporter; returns once started. */
+  async start(): Promise<void> {
+    const { clock, log } = this.#o;
+    const signal = this.#abort.signal;
+    const c = this.config;
+    const collectors: Collector[] = [];
+    if (c.plugins.proc) {
+      collectors.push(
+        new ProcCollector({
+          host: this.db.localhost,
+          log: log.child("proc"),
+          updateEverySec: c.proc.updateEverySec,
+          history: c.global.historyEntries,
+          modules: c.proc.modules,
+          root: this.#o.procRoot,
+        }),
+      );
+    }
+    if (c.plugins.selfMonitoring) {
+      collectors.push(
+        new SelfCollector(this.db, {
+          updateEverySec: c.global.updateEverySec,
+          history: c.global.historyEntries,
+          durations: this.#durations,
+        }),
+      );
+    }
+    for (const collector of collectors) {
+      this.#tasks.push(
+        runCollector(collector, {
+          clock,
+          log: log.child(collector.name),
+          signal,
+          durations: this.#durations,
+        }),
+      );
+    }
+    const { plugins, problems } = await discoverPlugins(c);
+    for (const p of problems) log.warn(p);
+    for (const p of plugins) {
+      if (!p.enabled) {
+        log.debug(`plugin ${p.name} found at ${p.path} but not enabled`);
+        continue;
+      }
+      const runner = new PluginRunner(p, {
+        config: c,
+        host: this.db.localhost,
+        clock,
+        log,
+      });
+      this.plugins.push(runner);
+      this.#tasks.push(runner.run(signal));
+    }
+    if (this.exporter) this.#tasks.push(this.exporter.run(signal));
+    if (c.web.mode !== "none") {
+      log.warn(
+        `[web] mode = ${c.web.mode}: the streaming receiver is not in this version; not listening`,
+      );
+    }
+    if (c.stream.enabled) {
+      log.warn(
+        `[stream] enabled: streaming to a parent is not in this version; not streaming`,
+      );
+    }
+    log.info(
+      `started: host "${c.global.hostname}", ${collectors.length} collectors, ${this.plugins.length} plugins, exporter ${
+        this.exporter ? "on" : "off"
+      }`,
+    );
+  }
+
+  /** Stops collecting, runs the last export cycle, and waits for everything. */
+  async stop(): Promise<void> {
+    this.#abort.abort();
+    await Promise.allSettled(this.#tasks);
+    if (this.exporter) await this.exporter.finalCycle(SHUTDOWN_DEADLINE_MS);
+  }
+}

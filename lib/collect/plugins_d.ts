@@ -1,0 +1,321 @@
+/**
+ * The plugins.d runner: finds `*.plugin` executables, runs the enabled ones
+ * with netdata's arguments and environment, feeds their stdout through the
+ * shared protocol parser into the local host, and restarts them as netdata
+ * does (after `update every` when they worked, 10x that when they did not,
+ * never after DISABLE or after failing without ever collecting).
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Config } from "../config/mod.ts";
+import type { Logger } from "../log.ts";
+import { HostWriter } from "../protocol/apply.ts";
+import { LineSplitter } from "../protocol/lines.ts";
+import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
+import type { Host } from "../storage/rrd.ts";
+
+/** A plugin found on disk and whether config enables it. */
+export interface PluginEntry {
+  name: string;
+  path: string;
+  directory: string;
+  enabled: boolean;
+}
+
+/** skiff's version, as plugins see it in NETDATA_VERSION. */
+export const SKIFF_VERSION = "0.1.0";
+
+const SERIAL_FAILURES_THRESHOLD = 10;
+
+/**
+ * Lists `*.plugin` files in the directories, first directory winning for a
+ * name, and decides which are enabled: `[plugins] NAME = yes/no`, else
+ * `enable running new plugins`. Unreadable directories are reported.
+ */
+export async function discoverPlugins(
+  config: Config,
+): Promise<{ plugins: PluginEntry[]; problems: string[] }> {
+  const plugins: PluginEntry[] = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const dir of config.directories.plugins) {
+    let entries: Deno.DirEntry[];
+    try {
+      entries = [];
+      for await (const e of Deno.readDir(dir)) entries.push(e);
+    } catch (err) {
+      problems.push(
+        `cannot read plugins directory "${dir}" ([directories] plugins): ${
+          (err as Error).message
+        }`,
+      );
+      continue;
+    }
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (!e.name.endsWith(".plugin") || e.isDirectory) continue;
+      const name = e.name.slice(0, -".plugin".length);
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const explicit = config.plugins.byName[name];
+      plugins.push({
+        name,
+        path: `${dir}/${e.name}`,
+        directory: dir,
+        enabled: explicit ?? config.plugins.enableRunningNewPlugins,
+      });
+    }
+  }
+  return { plugins, problems };
+}
+
+/** Splits `command options` like a shell would for simple quoting. */
+export function splitCommandOptions(text: string): string[] {
+  const out: string[] = [];
+  const re = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  for (const m of text.matchAll(re)) out.push(m[1] ?? m[2] ?? m[3]);
+  return out;
+}
+
+/** The environment netdata gives its plugins. */
+export function pluginEnvironment(
+  config: Config,
+  plugin: PluginEntry,
+  updateEverySec: number,
+): Record<string, string> {
+  const d = config.directories;
+  return {
+    NETDATA_UPDATE_EVERY: String(updateEverySec),
+    NETDATA_VERSION: `v${SKIFF_VERSION}-skiff`,
+    NETDATA_HOSTNAME: config.global.hostname,
+    NETDATA_CONFIG_DIR: d.config,
+    NETDATA_USER_CONFIG_DIR: d.config,
+    NETDATA_STOCK_CONFIG_DIR: d.stockConfig,
+    NETDATA_PLUGINS_DIR: plugin.directory,
+    NETDATA_USER_PLUGINS_DIRS: d.plugins.join(" "),
+    NETDATA_CACHE_DIR: d.cache,
+    NETDATA_LIB_DIR: d.lib,
+    NETDATA_LOG_DIR: d.log,
+    NETDATA_HOST_PREFIX: "",
+  };
+}
+
+/** What happened to a plugin, for tests and logs. */
+export interface PluginState {
+  runs: number;
+  /** Charts completed (END) over all runs. */
+  completions: number;
+  /** Lines rejected. */
+  badLines: number;
+  disabled: boolean;
+  lastExitCode?: number;
+}
+
+/** Runs one plugin until disabled or aborted. */
+export class PluginRunner {
+  readonly plugin: PluginEntry;
+  readonly updateEverySec: number;
+  readonly state: PluginState = {
+    runs: 0,
+    completions: 0,
+    badLines: 0,
+    disabled: false,
+  };
+  readonly #config: Config;
+  readonly #host: Host;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  #child: Deno.ChildProcess | undefined;
+
+  constructor(
+    plugin: PluginEntry,
+    options: { config: Config; host: Host; clock: Clock; log: Logger },
+  ) {
+    this.plugin = plugin;
+    this.#config = options.config;
+    this.#host = options.host;
+    this.#clock = options.clock;
+    this.#log = options.log.child(`plugin ${plugin.name}`);
+    this.updateEverySec =
+      options.config.pluginSections[plugin.name]?.updateEverySec ??
+        options.config.global.updateEverySec;
+  }
+
+  /** Runs, restarting as netdata does, until disabled or `signal` aborts. */
+  async run(signal: AbortSignal): Promise<void> {
+    let serialFailures = 0;
+    while (!signal.aborted && !this.state.disabled) {
+      const before = this.state.completions;
+      const { code, killed } = await this.#runOnce(signal);
+      if (signal.aborted || this.state.disabled) break;
+      const collected = this.state.completions > before;
+      serialFailures = collected ? 0 : serialFailures + 1;
+      let waitSec: number;
+      if (killed) {
+        this.#log.info(`was killed; not restarting it`);
+        break;
+      } else if (code === 0) {
+        if (this.state.completions > 0 && collected) {
+          waitSec = this.updateEverySec;
+        } else if (serialFailures <= SERIAL_FAILURES_THRESHOLD) {
+          this.#log.info(
+            `exited with 0 without useful output; restarting in ${
+              this.updateEverySec * 10
+            }s`,
+          );
+          waitSec = this.updateEverySec * 10;
+        } else {
+          this.#log.error(
+            `exited ${serialFailures} times without useful output; disabling it`,
+          );
+          this.state.disabled = true;
+          break;
+        }
+      } else if (this.state.completions === 0) {
+        this.#log.error(
+          `exited with code ${code} and never collected any data; disabling it`,
+        );
+        this.state.disabled = true;
+        break;
+      } else if (serialFailures <= SERIAL_FAILURES_THRESHOLD) {
+        this.#log.error(
+          `exited with code ${code}; restarting in ${
+            this.updateEverySec * 10
+          }s`,
+        );
+        waitSec = this.updateEverySec * 10;
+      } else {
+        this.#log.error(
+          `exited with code ${code}, ${serialFailures} times in a row without data; disabling it`,
+        );
+        this.state.disabled = true;
+        break;
+      }
+      try {
+        await this.#clock.sleepUntil(
+          this.#clock.nowMs() + waitSec * 1000,
+          signal,
+        );
+      } catch {
+        break;
+      }
+    }
+  }
+
+  async #runOnce(
+    signal: AbortSignal,
+  ): Promise<{ code: number; killed: boolean }> {
+    const options = splitCommandOptions(
+      this.#config.pluginSections[this.plugin.name]?.commandOptions ?? "",
+    );
+    let child: Deno.ChildProcess;
+    try {
+      child = new Deno.Command(this.plugin.path, {
+        args: [String(this.updateEverySec), ...options],
+        env: pluginEnvironment(this.#config, this.plugin, this.updateEverySec),
+        stdin: "null",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+    } catch (err) {
+      this.#log.error(
+        `cannot start ${this.plugin.path}: ${(err as Error).message}`,
+      );
+      return { code: 127, killed: false };
+    }
+    this.#child = child;
+    this.state.runs++;
+    this.#log.info(
+      `started ${this.plugin.path} (pid ${child.pid}) every ${this.updateEverySec}s`,
+    );
+    const onAbort = () => {
+      try {
+        child.kill("SIGTERM");
+      } catch {
+        // already gone
+      }
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+
+    const writer = new HostWriter(this.#host, {
+      clock: this.#clock,
+      defaultUpdateEverySec: this.updateEverySec,
+      historyEntries: this.#config.global.historyEntries,
+      trustDurations: false,
+      pluginName: `${this.plugin.name}.plugin`,
+      onDisable: () => {
+        this.#log.info(`sent DISABLE; it will not be restarted`);
+        this.state.disabled = true;
+        onAbort();
+      },
+      onOther: () => {},
+    });
+    const parser = new ProtocolParser(writer);
+    const splitter = new LineSplitter();
+    const log = this.#log;
+    const state = this.state;
+    const report = (lineNumber: number, reason: string) => {
+      state.badLines++;
+      if (state.badLines <= 10 || state.badLines % 1000 === 0) {
+        log.error(
+          `line ${lineNumber}: ${reason} (${state.badLines} bad lines so far)`,
+        );
+      }
+    };
+    const sink = {
+      line(text: string) {
+        try {
+          parser.parseLine(text);
+        } catch (err) {
+          if (!(err instanceof ProtocolError)) throw err;
+          report(parser.lineNumber, err.message);
+        }
+      },
+      oversize(length: number) {
+        parser.lineNumber++;
+        report(
+          parser.lineNumber,
+          `line of ${length} characters is over the ${splitter.maxLineLength} limit`,
+        );
+      },
+    };
+    const completionsBefore = writer.completions;
+    const stderr = this.#pipeStderr(child.stderr);
+    try {
+      for await (const chunk of child.stdout) splitter.push(chunk, sink);
+    } catch (err) {
+      this.#log.warn(`reading its output failed: ${(err as Error).message}`);
+    }
+    const status = await child.status;
+    await stderr;
+    signal.removeEventListener("abort", onAbort);
+    this.#child = undefined;
+    this.state.completions += writer.completions - completionsBefore;
+    this.state.lastExitCode = status.code;
+    return {
+      code: status.code,
+      killed: status.signal === "SIGTERM" || status.signal === "SIGKILL",
+    };
+  }
+
+  async #pipeStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+    const splitter = new LineSplitter(4096);
+    const log = this.#log;
+    const sink = {
+      line: (text: string) => text.trim() !== "" && log.info(`stderr: ${text}`),
+      oversize: () => {},
+    };
+    try {
+      for await (const chunk of stream) splitter.push(chunk, sink);
+    } catch {
+      // the plugin went away
+    }
+  }
+
+  /** The running child's pid, if any. */
+  get pid(): number | undefined {
+    return this.#child?.pid;
+  }
+}

@@ -1,0 +1,553 @@
+/**
+ * The /proc collectors, with netdata's chart ids, dimension ids,
+ * algorithms, multipliers and divisors (proc.plugin in netdata 1.37).
+ * A missing file or field is warned about once and that part is skipped.
+ *
+ * @module
+ */
+
+import type { Logger } from "../../log.ts";
+import type {
+  Algorithm,
+  Chart,
+  ChartDefinition,
+  Host,
+} from "../../storage/rrd.ts";
+import type { Collector } from "../collector.ts";
+import {
+  parseDiskstats,
+  parseKeyValues,
+  parseLoadavg,
+  parseNetDev,
+  parseProcStat,
+  parseUptimeMs,
+  simplePatternMatch,
+} from "./parse.ts";
+import { chooseReader } from "./reader.ts";
+import type { FileReader } from "./reader.ts";
+
+/** Options of the proc collector. */
+export interface ProcOptions {
+  host: Host;
+  log: Logger;
+  updateEverySec: number;
+  history: number;
+  /** `[plugin:proc]` file -> enabled. */
+  modules: Record<string, boolean>;
+  /** Prefix for /proc and /sys paths (netdata's host prefix); "" normally. */
+  root?: string;
+  /** How files are read; chosen at the first collection when absent. */
+  reader?: FileReader;
+}
+
+type DimSpec = [
+  id: string,
+  multiplier: number,
+  divisor: number,
+  algorithm: Algorithm,
+  name?: string,
+];
+
+const CPU_DIMS = [
+  "guest_nice",
+  "guest",
+  "steal",
+  "softirq",
+  "irq",
+  "user",
+  "system",
+  "nice",
+  "iowait",
+  "idle",
+] as const;
+
+/** netdata's default `disable by default interfaces matching`. */
+const EXCLUDED_INTERFACES = "lo fireqos* *-ifb fwpr* fwbr* fwln*";
+/** netdata's default `exclude disks`. */
+const EXCLUDED_DISKS = "loop* ram*";
+/** netdata collects the load average at most every 5 seconds. */
+const MIN_LOADAVG_UPDATE_EVERY = 5;
+
+/** Collects the enabled /proc modules. */
+export class ProcCollector implements Collector {
+  readonly name = "proc";
+  readonly updateEverySec: number;
+  readonly #o: ProcOptions;
+  readonly #root: string;
+  readonly #disabled = new Set<string>();
+  readonly #warned = new Set<string>();
+  readonly #virtualNet = new Map<string, boolean>();
+  readonly #disks = new Map<
+    string,
+    { physical: boolean; sectorSize: number } | null
+  >();
+  #lastLoadMs = 0;
+  #reader: FileReader | undefined;
+
+  constructor(options: ProcOptions) {
+    this.#o = options;
+    this.updateEverySec = options.updateEverySec;
+    this.#root = options.root ?? "";
+    this.#reader = options.reader;
+  }
+
+  #chart(
+    def: Omit<ChartDefinition, "history" | "updateEverySec"> & {
+      updateEverySec?: number;
+    },
+    dims: DimSpec[],
+  ): Chart {
+    let chart = this.#o.host.chart(def.id);
+    if (!chart) {
+      chart = this.#o.host.addChart({
+        updateEverySec: this.updateEverySec,
+        history: this.#o.history,
+        plugin: "proc.plugin",
+        ...def,
+      });
+      for (const [id, multiplier, divisor, algorithm, name] of dims) {
+        chart.addDimension(id, { multiplier, divisor, algorithm, name });
+      }
+    }
+    return chart;
+  }
+
+  #warnOnce(key: string, message: string): void {
+    if (this.#warned.has(key)) return;
+    this.#warned.add(key);
+    this.#o.log.warn(message);
+  }
+
+  /** The reader in use (after the first collection). */
+  get reader(): FileReader | undefined {
+    return this.#reader;
+  }
+
+  async #files(paths: string[]): Promise<Map<string, string>> {
+    if (!this.#reader) {
+      this.#reader = await chooseReader(this.#root, "/proc/stat");
+    }
+    return await this.#reader.read(paths);
+  }
+
+  async collect(nowMs: number): Promise<void> {
+    const nowUt = nowMs * 1000;
+    const modules: [
+      string,
+      (t: string, ms: number, ut: number) => Promise<void> | void,
+    ][] = [
+      ["/proc/stat", (t, ms, ut) => this.#stat(t, ms, ut)],
+      ["/proc/uptime", (t, ms, ut) => this.#uptime(t, ms, ut)],
+      ["/proc/loadavg", (t, ms, ut) => this.#loadavg(t, ms, ut)],
+      ["/proc/meminfo", (t, ms, ut) => this.#meminfo(t, ms, ut)],
+      ["/proc/vmstat", (t, ms, ut) => this.#vmstat(t, ms, ut)],
+      ["/proc/net/dev", (t, ms, ut) => this.#netdev(t, ms, ut)],
+      ["/proc/diskstats", (t, ms, ut) => this.#diskstats(t, ms, ut)],
+    ];
+    const wanted = modules.filter(([path]) =>
+      this.#o.modules[path] !== false && !this.#disabled.has(path)
+    );
+    const files = await this.#files(wanted.map(([path]) => path));
+    for (const [path, fn] of wanted) {
+      const text = files.get(path);
+      if (text === undefined) {
+        this.#warnOnce(
+          path,
+          `cannot read ${this.#root + path}; skipping it from now on`,
+        );
+        this.#disabled.add(path);
+        continue;
+      }
+      try {
+        await fn(text, nowMs, nowUt);
+      } catch (err) {
+        this.#warnOnce(
+          path + ":parse",
+          `cannot parse ${path}: ${(err as Error).message}`,
+        );
+      }
+    }
+  }
+
+  #stat(text: string, ms: number, ut: number): void {
+    const s = parseProcStat(text);
+    for (const cpu of s.cpus) {
+      const total = cpu.id === "cpu";
+      const core = total ? 0 : Number(cpu.id.slice(3));
+      const chart = this.#chart(
+        total
+          ? {
+            id: "system.cpu",
+            title: "Total CPU utilization",
+            units: "percentage",
+            family: "cpu",
+            context: "system.cpu",
+            chartType: "stacked",
+            priority: 100,
+            module: "/proc/stat",
+          }
+          : {
+            id: `cpu.${cpu.id}`,
+            title: "Core utilization",
+            units: "percentage",
+            family: "utilization",
+            context: "cpu.cpu",
+            chartType: "stacked",
+            priority: 1000 + core + 1,
+            module: "/proc/stat",
+          },
+        CPU_DIMS.map((d) => [d, 1, 1, "percentage-of-incremental-row"]),
+      );
+      chart.dimension("idle")!.hidden = true;
+      const values: Record<(typeof CPU_DIMS)[number], number> = {
+        guest_nice: cpu.guestNice,
+        guest: cpu.guest,
+        steal: cpu.steal,
+        softirq: cpu.softirq,
+        irq: cpu.irq,
+        user: cpu.user,
+        system: cpu.system,
+        nice: cpu.nice,
+        iowait: cpu.iowait,
+        idle: cpu.idle,
+      };
+      for (const d of CPU_DIMS) chart.dimension(d)!.set(values[d], ms);
+      chart.done(ut);
+    }
+    const single = (
+      value: number | undefined,
+      def: Omit<ChartDefinition, "history" | "updateEverySec">,
+      dim: string,
+    ) => {
+      if (value === undefined) {
+        return this.#warnOnce(def.id, `/proc/stat has no data for ${def.id}`);
+      }
+      const chart = this.#chart({ ...def, module: "/proc/stat" }, [[
+        dim,
+        1,
+        1,
+        "incremental",
+      ]]);
+      chart.dimension(dim)!.set(value, ms);
+      chart.done(ut);
+    };
+    single(s.interrupts, {
+      id: "system.intr",
+      title: "CPU Interrupts",
+      units: "interrupts/s",
+      family: "interrupts",
+      chartType: "line",
+      priority: 900,
+    }, "interrupts");
+    single(s.contextSwitches, {
+      id: "system.ctxt",
+      title: "CPU Context Switches",
+      units: "context switches/s",
+      family: "processes",
+      chartType: "line",
+      priority: 800,
+    }, "switches");
+    single(s.processesStarted, {
+      id: "system.forks",
+      title: "Started Processes",
+      units: "processes/s",
+      family: "processes",
+      chartType: "line",
+      priority: 700,
+    }, "started");
+    if (s.processesRunning !== undefined && s.processesBlocked !== undefined) {
+      const chart = this.#chart({
+        id: "system.processes",
+        title: "System Processes",
+        units: "processes",
+        family: "processes",
+        chartType: "line",
+        priority: 600,
+        module: "/proc/stat",
+      }, [["running", 1, 1, "absolute"], ["blocked", -1, 1, "absolute"]]);
+      chart.dimension("running")!.set(s.processesRunning, ms);
+      chart.dimension("blocked")!.set(s.processesBlocked, ms);
+      chart.done(ut);
+    }
+  }
+
+  #uptime(text: string, ms: number, ut: number): void {
+    const chart = this.#chart({
+      id: "system.uptime",
+      title: "System Uptime",
+      units: "seconds",
+      family: "uptime",
+      chartType: "line",
+      priority: 1000,
+      module: "/proc/uptime",
+    }, [["uptime", 1, 1000, "absolute"]]);
+    chart.dimension("uptime")!.set(parseUptimeMs(text), ms);
+    chart.done(ut);
+  }
+
+  #loadavg(text: string, ms: number, ut: number): void {
+    const l = parseLoadavg(text);
+    const loadEvery = Math.max(this.updateEverySec, MIN_LOADAVG_UPDATE_EVERY);
+    // As netdata: the load average chart is collected every 5 s at most.
+    if (
+      this.#lastLoadMs === 0 || ms - this.#lastLoadMs >= loadEvery * 1000 - 500
+    ) {
+      this.#lastLoadMs = ms;
+      const load = this.#chart({
+        id: "system.load",
+        title: "System Load Average",
+        units: "load",
+        family: "load",
+        chartType: "line",
+        priority: 100,
+        updateEverySec: loadEvery,
+        module: "/proc/loadavg",
+      }, [["load1", 1, 1000, "absolute"], ["load5", 1, 1000, "absolute"], [
+        "load15",
+        1,
+        1000,
+        "absolute",
+      ]]);
+      load.dimension("load1")!.set(Math.trunc(l.load1 * 1000), ms);
+      load.dimension("load5")!.set(Math.trunc(l.load5 * 1000), ms);
+      load.dimension("load15")!.set(Math.trunc(l.load15 * 1000), ms);
+      load.done(ut);
+    }
+    const active = this.#chart({
+      id: "system.active_processes",
+      title: "System Active Processes",
+      units: "processes",
+      family: "processes",
+      chartType: "line",
+      priority: 750,
+      module: "/proc/loadavg",
+    }, [["active", 1, 1, "absolute"]]);
+    active.dimension("active")!.set(l.activeProcesses, ms);
+    active.done(ut);
+  }
+
+  #meminfo(text: string, ms: number, ut: number): void {
+    const m = parseKeyValues(text);
+    const need = ["MemTotal", "MemFree", "Cached", "Buffers"];
+    const missing = need.filter((k) => !m.has(k));
+    if (missing.length) throw new Error(`missing ${missing.join(", ")}`);
+    const get = (k: string) => m.get(k) ?? 0;
+    // As netdata: cached includes reclaimable slab, less shared memory.
+    const cached = get("Cached") + get("SReclaimable") - get("Shmem");
+    const used = get("MemTotal") - get("MemFree") - cached - get("Buffers");
+    const ram = this.#chart({
+      id: "system.ram",
+      title: "System RAM",
+      units: "MiB",
+      family: "ram",
+      chartType: "stacked",
+      priority: 200,
+      module: "/proc/meminfo",
+    }, [["free", 1, 1024, "absolute"], ["used", 1, 1024, "absolute"], [
+      "cached",
+      1,
+      1024,
+      "absolute",
+    ], [
+      "buffers",
+      1,
+      1024,
+      "absolute",
+    ]]);
+    ram.dimension("free")!.set(get("MemFree"), ms);
+    ram.dimension("used")!.set(used, ms);
+    ram.dimension("cached")!.set(cached, ms);
+    ram.dimension("buffers")!.set(get("Buffers"), ms);
+    ram.done(ut);
+    if (m.has("MemAvailable")) {
+      const avail = this.#chart({
+        id: "mem.available",
+        title: "Available RAM for applications",
+        units: "MiB",
+        family: "system",
+        chartType: "area",
+        priority: 1010,
+        module: "/proc/meminfo",
+      }, [["MemAvailable", 1, 1024, "absolute", "avail"]]);
+      avail.dimension("MemAvailable")!.set(get("MemAvailable"), ms);
+      avail.done(ut);
+    } else {this.#warnOnce(
+        "MemAvailable",
+        "/proc/meminfo has no MemAvailable (old kernel): skipping mem.available",
+      );}
+    if (m.has("Committed_AS")) {
+      const committed = this.#chart({
+        id: "mem.committed",
+        title: "Committed (Allocated) Memory",
+        units: "MiB",
+        family: "system",
+        chartType: "area",
+        priority: 1050,
+        module: "/proc/meminfo",
+      }, [["Committed_AS", 1, 1024, "absolute"]]);
+      committed.dimension("Committed_AS")!.set(get("Committed_AS"), ms);
+      committed.done(ut);
+    }
+  }
+
+  #vmstat(text: string, ms: number, ut: number): void {
+    const v = parseKeyValues(text);
+    if (!v.has("pgpgin") || !v.has("pgpgout")) {
+      throw new Error("missing pgpgin/pgpgout");
+    }
+    const chart = this.#chart({
+      id: "system.pgpgio",
+      title: "Memory Paged from/to disk",
+      units: "KiB/s",
+      family: "disk",
+      chartType: "area",
+      priority: 151,
+      module: "/proc/vmstat",
+    }, [["in", 1, 1, "incremental"], ["out", -1, 1, "incremental"]]);
+    chart.dimension("in")!.set(v.get("pgpgin")!, ms);
+    chart.dimension("out")!.set(v.get("pgpgout")!, ms);
+    chart.done(ut);
+  }
+
+  async #netdev(text: string, ms: number, ut: number): Promise<void> {
+    let physicalIn = 0;
+    let physicalOut = 0;
+    let physical = 0;
+    const devices = parseNetDev(text).filter((d) =>
+      !simplePatternMatch(EXCLUDED_INTERFACES, d.name)
+    );
+    const unknown = devices.filter((d) => !this.#virtualNet.has(d.name));
+    if (unknown.length > 0) {
+      // Virtual interfaces have a directory under /sys/devices/virtual/net.
+      const probe = (name: string) =>
+        `/sys/devices/virtual/net/${name}/ifindex`;
+      const found = await this.#files(unknown.map((d) => probe(d.name)));
+      for (const d of unknown) {
+        this.#virtualNet.set(d.name, found.has(probe(d.name)));
+      }
+    }
+    for (const dev of devices) {
+      const isVirtual = this.#virtualNet.get(dev.name)!;
+      if (!isVirtual) {
+        physical++;
+        physicalIn += dev.receivedBytes;
+        physicalOut += dev.sentBytes;
+      }
+      const chart = this.#chart({
+        id: `net.${dev.name}`,
+        title: "Bandwidth",
+        units: "kilobits/s",
+        family: dev.name,
+        context: "net.net",
+        chartType: "area",
+        priority: 7000,
+        module: "/proc/net/dev",
+      }, [["received", 8, 1000, "incremental"], [
+        "sent",
+        -8,
+        1000,
+        "incremental",
+      ]]);
+      chart.dimension("received")!.set(dev.receivedBytes, ms);
+      chart.dimension("sent")!.set(dev.sentBytes, ms);
+      chart.done(ut);
+    }
+    if (physical > 0) {
+      const chart = this.#chart({
+        id: "system.net",
+        title: "Physical Network Interfaces Aggregated Bandwidth",
+        units: "kilobits/s",
+        family: "network",
+        chartType: "area",
+        priority: 500,
+        module: "/proc/net/dev",
+      }, [["InOctets", 8, 1000, "incremental", "received"], [
+        "OutOctets",
+        -8,
+        1000,
+        "incremental",
+        "sent",
+      ]]);
+      chart.dimension("InOctets")!.set(physicalIn, ms);
+      chart.dimension("OutOctets")!.set(physicalOut, ms);
+      chart.done(ut);
+    }
+  }
+
+  async #classifyDisks(names: string[]): Promise<void> {
+    for (const n of names) {
+      if (simplePatternMatch(EXCLUDED_DISKS, n)) this.#disks.set(n, null);
+    }
+    const unknown = names.filter((n) => !this.#disks.has(n));
+    if (unknown.length === 0) return;
+    // Whole disks have /sys/block/NAME (partitions do not: netdata charts
+    // no partition I/O by default); virtual ones are also under
+    // /sys/devices/virtual/block.
+    const sector = (n: string) => `/sys/block/${n}/queue/hw_sector_size`;
+    const virtual = (n: string) => `/sys/devices/virtual/block/${n}/dev`;
+    const found = await this.#files(
+      unknown.flatMap((n) => [sector(n), virtual(n)]),
+    );
+    for (const n of unknown) {
+      const size = found.get(sector(n));
+      this.#disks.set(
+        n,
+        size === undefined ? null : {
+          physical: !found.has(virtual(n)),
+          sectorSize: Number(size.trim()) || 512,
+        },
+      );
+    }
+  }
+
+  async #diskstats(text: string, ms: number, ut: number): Promise<void> {
+    let readKb = 0;
+    let writtenKb = 0;
+    const disks = parseDiskstats(text);
+    await this.#classifyDisks(disks.map((d) => d.name));
+    for (const d of disks) {
+      const info = this.#disks.get(d.name);
+      if (!info) continue;
+      if (info.physical) {
+        readKb += d.readSectors * info.sectorSize / 1024;
+        writtenKb += d.writtenSectors * info.sectorSize / 1024;
+      } else if (
+        !this.#o.host.chart(`disk.${d.name}`) && d.readSectors === 0 &&
+        d.writtenSectors === 0
+      ) {
+        // netdata's "auto": a virtual disk is charted once it has I/O.
+        continue;
+      }
+      const chart = this.#chart({
+        id: `disk.${d.name}`,
+        title: "Disk I/O Bandwidth",
+        units: "KiB/s",
+        family: d.name,
+        context: "disk.io",
+        chartType: "area",
+        priority: 2000,
+        module: "/proc/diskstats",
+      }, [["reads", info.sectorSize, 1024, "incremental"], [
+        "writes",
+        -info.sectorSize,
+        1024,
+        "incremental",
+      ]]);
+      chart.dimension("reads")!.set(d.readSectors, ms);
+      chart.dimension("writes")!.set(d.writtenSectors, ms);
+      chart.done(ut);
+    }
+    const io = this.#chart({
+      id: "system.io",
+      title: "Disk I/O",
+      units: "KiB/s",
+      family: "disk",
+      chartType: "area",
+      priority: 150,
+      module: "/proc/diskstats",
+    }, [["in", 1, 1, "incremental"], ["out", -1, 1, "incremental"]]);
+    io.dimension("in")!.set(Math.trunc(readKb), ms);
+    io.dimension("out")!.set(Math.trunc(writtenKb), ms);
+    io.done(ut);
+  }
+}

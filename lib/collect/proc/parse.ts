@@ -1,0 +1,179 @@
+/**
+ * Parsers of /proc files: text in, numbers out. Pure, so they are tested
+ * on fixture text. Field positions follow netdata 1.37's proc.plugin.
+ *
+ * @module
+ */
+
+/** One `cpu` line of /proc/stat, guest time already taken out as netdata does. */
+export interface CpuTimes {
+  /** `cpu` for the total, `cpu0`... for cores. */
+  id: string;
+  user: number;
+  nice: number;
+  system: number;
+  idle: number;
+  iowait: number;
+  irq: number;
+  softirq: number;
+  steal: number;
+  guest: number;
+  guestNice: number;
+}
+
+/** What /proc/stat gives. */
+export interface ProcStat {
+  cpus: CpuTimes[];
+  interrupts?: number;
+  contextSwitches?: number;
+  processesStarted?: number;
+  processesRunning?: number;
+  processesBlocked?: number;
+}
+
+const num = (s: string | undefined) => (s === undefined ? 0 : Number(s) || 0);
+
+/** Parses /proc/stat. */
+export function parseProcStat(text: string): ProcStat {
+  const out: ProcStat = { cpus: [] };
+  for (const line of text.split("\n")) {
+    const w = line.trim().split(/\s+/);
+    const key = w[0];
+    if (key.startsWith("cpu")) {
+      const guest = num(w[9]);
+      const guestNice = num(w[10]);
+      // The kernel counts guest time in user and nice too: netdata subtracts it.
+      out.cpus.push({
+        id: key,
+        user: num(w[1]) - guest,
+        nice: num(w[2]) - guestNice,
+        system: num(w[3]),
+        idle: num(w[4]),
+        iowait: num(w[5]),
+        irq: num(w[6]),
+        softirq: num(w[7]),
+        steal: num(w[8]),
+        guest,
+        guestNice,
+      });
+    } else if (key === "intr") out.interrupts = num(w[1]);
+    else if (key === "ctxt") out.contextSwitches = num(w[1]);
+    else if (key === "processes") out.processesStarted = num(w[1]);
+    else if (key === "procs_running") out.processesRunning = num(w[1]);
+    else if (key === "procs_blocked") out.processesBlocked = num(w[1]);
+  }
+  return out;
+}
+
+/** What /proc/loadavg gives. */
+export interface LoadAvg {
+  load1: number;
+  load5: number;
+  load15: number;
+  activeProcesses: number;
+}
+
+/** Parses /proc/loadavg; throws when it has fewer than 5 fields. */
+export function parseLoadavg(text: string): LoadAvg {
+  const w = text.trim().split(/[\s/]+/);
+  if (w.length < 5) {
+    throw new Error(`expected at least 5 fields, got "${text.trim()}"`);
+  }
+  return {
+    load1: Number(w[0]),
+    load5: Number(w[1]),
+    load15: Number(w[2]),
+    activeProcesses: num(w[4]),
+  };
+}
+
+/** Parses /proc/uptime into milliseconds, as netdata's uptime_msec(). */
+export function parseUptimeMs(text: string): number {
+  const s = Number(text.trim().split(/\s+/)[0]);
+  if (!Number.isFinite(s)) {
+    throw new Error(`cannot read uptime from "${text.trim()}"`);
+  }
+  return Math.trunc(s * 1000);
+}
+
+/** Parses `Key: value [kB]` lines (/proc/meminfo) and `key value` (/proc/vmstat). */
+export function parseKeyValues(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const m = /^([^\s:]+):?\s+(\d+)/.exec(line);
+    if (m) out.set(m[1], Number(m[2]));
+  }
+  return out;
+}
+
+/** One interface of /proc/net/dev. */
+export interface NetDevice {
+  name: string;
+  receivedBytes: number;
+  sentBytes: number;
+}
+
+/** Parses /proc/net/dev. */
+export function parseNetDev(text: string): NetDevice[] {
+  const out: NetDevice[] = [];
+  for (const line of text.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon < 0 || line.includes("|")) continue;
+    const name = line.slice(0, colon).trim();
+    const w = line.slice(colon + 1).trim().split(/\s+/);
+    if (w.length < 9) continue;
+    out.push({ name, receivedBytes: num(w[0]), sentBytes: num(w[8]) });
+  }
+  return out;
+}
+
+/** One block device of /proc/diskstats. */
+export interface DiskStats {
+  major: number;
+  minor: number;
+  name: string;
+  readSectors: number;
+  writtenSectors: number;
+  reads: number;
+  writes: number;
+}
+
+/** Parses /proc/diskstats. */
+export function parseDiskstats(text: string): DiskStats[] {
+  const out: DiskStats[] = [];
+  for (const line of text.split("\n")) {
+    const w = line.trim().split(/\s+/);
+    if (w.length < 14) continue;
+    out.push({
+      major: num(w[0]),
+      minor: num(w[1]),
+      name: w[2],
+      reads: num(w[3]),
+      readSectors: num(w[5]),
+      writes: num(w[7]),
+      writtenSectors: num(w[9]),
+    });
+  }
+  return out;
+}
+
+/**
+ * netdata's simple patterns: space-separated globs with `*`, a leading `!`
+ * negates; the first pattern that matches decides.
+ */
+export function simplePatternMatch(patterns: string, value: string): boolean {
+  for (const raw of patterns.split(/\s+/)) {
+    if (raw === "") continue;
+    const negate = raw.startsWith("!");
+    const p = negate ? raw.slice(1) : raw;
+    const re = new RegExp(
+      "^" + p.split("*").map((s) =>
+        s.replace(/[.+?^${}()|[\]\\]/g, "\\$&")
+      ).join(".*") + "$",
+    );
+    if (re.test(value)) {
+      return !negate;
+    }
+  }
+  return false;
+}

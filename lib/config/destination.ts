@@ -1,0 +1,83 @@
+/**
+ * Parsing of destination lists: `host`, `host:port`, `[ipv6]:port`, an
+ * optional `tcp:` prefix (netdata accepts it), and skiff's `stdout`.
+ *
+ * @module
+ */
+
+/** One place to send to. */
+export type Destination =
+  | { kind: "tcp"; hostname: string; port: number; text: string }
+  | { kind: "stdout"; text: string };
+
+/**
+ * Parses one destination; `defaultPort` applies when none is given.
+ * Throws an Error whose message says what is wrong with `text`.
+ */
+export function parseDestination(
+  text: string,
+  defaultPort: number,
+): Destination {
+  if (text === "stdout") return { kind: "stdout", text };
+  let rest = text;
+  if (rest.startsWith("tcp:")) rest = rest.slice(4);
+  if (rest.startsWith("udp:")) {
+    throw new Error(`"${text}": udp destinations are not supported, use tcp`);
+  }
+  let hostname: string;
+  let portText: string | undefined;
+  if (rest.startsWith("[")) {
+    const close = rest.indexOf("]");
+    if (close < 0) throw new Error(`"${text}": "[" without closing "]"`);
+    hostname = rest.slice(1, close);
+    const after = rest.slice(close + 1);
+    if (after !== "") {
+      if (after[0] !== ":") {
+        throw new Error(`"${text}": expected ":port" after "]"`);
+      }
+      portText = after.slice(1);
+    }
+  } else {
+    const colons = rest.split(":").length - 1;
+    if (colons > 1) {
+      throw new Error(
+        `"${text}": an IPv6 address needs brackets, e.g. [::1]:${defaultPort}`,
+      );
+    }
+    const colon = rest.indexOf(":");
+    hostname = colon < 0 ? rest : rest.slice(0, colon);
+    portText = colon < 0 ? undefined : rest.slice(colon + 1);
+  }
+  if (hostname === "") throw new Error(`"${text}": no host name`);
+  if (!/^[A-Za-z0-9._:%-]+$/.test(hostname)) {
+    throw new Error(`"${text}": "${hostname}" is not a host name or address`);
+  }
+  let port = defaultPort;
+  if (portText !== undefined) {
+    if (!/^\d+$/.test(portText) || +portText < 1 || +portText > 65535) {
+      throw new Error(
+        `"${text}": port must be a number from 1 to 65535, got "${portText}"`,
+      );
+    }
+    port = +portText;
+  }
+  return { kind: "tcp", hostname, port, text };
+}
+
+/** Splits a space- or comma-separated list of destinations and parses each. */
+export function parseDestinationList(
+  text: string,
+  defaultPort: number,
+): Destination[] {
+  return text.split(/[\s,]+/).filter((s) => s !== "").map((s) =>
+    parseDestination(s, defaultPort)
+  );
+}
+
+/** `host:port`, with brackets for IPv6: the form Deno's --allow-net takes. */
+export function destinationAddress(d: Destination): string {
+  if (d.kind === "stdout") return "stdout";
+  return d.hostname.includes(":")
+    ? `[${d.hostname}]:${d.port}`
+    : `${d.hostname}:${d.port}`;
+}

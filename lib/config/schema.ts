@@ -1,0 +1,379 @@
+/**
+ * Every config key skiff knows: its section, type, default and meaning.
+ * This table is the single source for validation, for the typed config,
+ * for `skiff config` (the commented default file) and for the README's
+ * config reference, so the three cannot drift apart.
+ *
+ * @module
+ */
+
+/** How a key's text is read. */
+export type KeyKind = "bool" | "int" | "string" | "choice" | "list";
+
+/** One key of one section. */
+export interface KeySpec {
+  key: string;
+  kind: KeyKind;
+  /** The default as it would be written in the file. */
+  default: string;
+  /** Shown instead of `default` when the default is computed at run time. */
+  defaultNote?: string;
+  doc: string;
+  min?: number;
+  max?: number;
+  /** For `choice`: accepted word -> canonical value (aliases map too). */
+  choices?: Record<string, string>;
+}
+
+/** A section and its keys. */
+export interface SectionSpec {
+  name: string;
+  doc: string;
+  keys: KeySpec[];
+  /** Sections whose keys are open-ended (`[plugins]` names plugins). */
+  openKeys?: { kind: KeyKind; doc: string };
+}
+
+/** Boolean words, as netdata's config accepts them. */
+export const BOOLEAN_WORDS: Record<string, boolean> = {
+  yes: true,
+  no: false,
+  true: true,
+  false: false,
+  on: true,
+  off: false,
+  "1": true,
+  "0": false,
+  // netdata writes these for "enable when the source exists".
+  auto: true,
+  "on demand": true,
+};
+
+/** The data-source words of `[backend] data source`. */
+export const DATA_SOURCES = {
+  "as collected": "as collected",
+  average: "average",
+  sum: "sum",
+  volume: "sum",
+} as const;
+
+/** The connector words of `[backend] type`. */
+export const BACKEND_TYPES = {
+  graphite: "graphite",
+  "graphite:plaintext": "graphite",
+  opentsdb: "opentsdb",
+  "opentsdb:telnet": "opentsdb",
+} as const;
+
+/** The /proc files the proc plugin reads, keyed as netdata names them. */
+export const PROC_MODULES = [
+  "/proc/stat",
+  "/proc/uptime",
+  "/proc/loadavg",
+  "/proc/meminfo",
+  "/proc/vmstat",
+  "/proc/net/dev",
+  "/proc/diskstats",
+] as const;
+
+/** The keys of a `[plugin:NAME]` section for an external plugin. */
+export const PLUGIN_SECTION_KEYS: KeySpec[] = [
+  {
+    key: "update every",
+    kind: "int",
+    default: "",
+    defaultNote: "[global] update every",
+    min: 1,
+    doc:
+      "seconds between the plugin's collections; passed as its first argument",
+  },
+  {
+    key: "command options",
+    kind: "string",
+    default: "",
+    doc: "extra arguments passed to the plugin after the update every",
+  },
+];
+
+/** All fixed sections, in the order `skiff config` prints them. */
+export const SECTIONS: SectionSpec[] = [
+  {
+    name: "global",
+    doc: "The local host and its database.",
+    keys: [
+      {
+        key: "hostname",
+        kind: "string",
+        default: "",
+        defaultNote: "the system's host name",
+        doc: "name of the local host",
+      },
+      {
+        key: "update every",
+        kind: "int",
+        default: "1",
+        min: 1,
+        max: 3600,
+        doc: "seconds between collections of the local collectors",
+      },
+      {
+        key: "history",
+        kind: "int",
+        default: "3600",
+        min: 5,
+        max: 86400 * 7,
+        doc: "entries kept per dimension (round robin); 3600 at 1 s is 1 hour",
+      },
+      {
+        key: "log level",
+        kind: "choice",
+        default: "info",
+        choices: { debug: "debug", info: "info", warn: "warn", error: "error" },
+        doc: "least severe log lines written to stderr (--log-level overrides)",
+      },
+    ],
+  },
+  {
+    name: "backend",
+    doc:
+      "The exporter: every metric of every host, sent every `update every` seconds (netdata's [backend]).",
+    keys: [
+      {
+        key: "enabled",
+        kind: "bool",
+        default: "no",
+        doc: "send metrics to the destinations",
+      },
+      {
+        key: "data source",
+        kind: "choice",
+        default: "average",
+        choices: DATA_SOURCES,
+        doc:
+          "as collected: raw last collected values; average or sum (alias volume): of the stored points in the window",
+      },
+      {
+        key: "type",
+        kind: "choice",
+        default: "graphite",
+        choices: BACKEND_TYPES,
+        doc:
+          "graphite (alias graphite:plaintext, port 2003) or opentsdb (alias opentsdb:telnet, port 4242)",
+      },
+      {
+        key: "destination",
+        kind: "list",
+        default: "localhost",
+        doc:
+          "space- or comma-separated list tried in order: host, host:port, [ipv6]:port, or stdout",
+      },
+      {
+        key: "prefix",
+        kind: "string",
+        default: "netdata",
+        doc: "first element of every metric name",
+      },
+      {
+        key: "hostname",
+        kind: "string",
+        default: "",
+        defaultNote: "[global] hostname",
+        doc: "name sent for the local host; other hosts keep their own",
+      },
+      {
+        key: "update every",
+        kind: "int",
+        default: "10",
+        min: 1,
+        doc: "seconds between sends",
+      },
+      {
+        key: "buffer on failures",
+        kind: "int",
+        default: "10",
+        min: 1,
+        doc:
+          "consecutive failed sends whose data is kept; after more, the buffer is dropped and counted as lost",
+      },
+      {
+        key: "timeout ms",
+        kind: "int",
+        default: "",
+        defaultNote: "update every * 2000",
+        doc:
+          "per destination: connect and each write; below 1 falls back to the default",
+      },
+      {
+        key: "max buffered bytes",
+        kind: "int",
+        default: "16777216",
+        min: 4096,
+        doc:
+          "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
+      },
+    ],
+  },
+  {
+    name: "directories",
+    doc: "Where skiff finds things.",
+    keys: [
+      {
+        key: "plugins",
+        kind: "list",
+        default: '"/usr/libexec/netdata/plugins.d"',
+        doc:
+          "space-separated directories searched for *.plugin executables (quotes optional)",
+      },
+      {
+        key: "config",
+        kind: "string",
+        default: "/etc/netdata",
+        doc:
+          "passed to plugins as NETDATA_USER_CONFIG_DIR (and NETDATA_CONFIG_DIR)",
+      },
+      {
+        key: "stock config",
+        kind: "string",
+        default: "/usr/lib/netdata/conf.d",
+        doc: "passed to plugins as NETDATA_STOCK_CONFIG_DIR",
+      },
+      {
+        key: "cache",
+        kind: "string",
+        default: "/var/cache/netdata",
+        doc: "passed to plugins as NETDATA_CACHE_DIR",
+      },
+      {
+        key: "lib",
+        kind: "string",
+        default: "/var/lib/netdata",
+        doc: "passed to plugins as NETDATA_LIB_DIR",
+      },
+      {
+        key: "log",
+        kind: "string",
+        default: "/var/log/netdata",
+        doc: "passed to plugins as NETDATA_LOG_DIR",
+      },
+    ],
+  },
+  {
+    name: "plugins",
+    doc: "Which collectors run.",
+    keys: [
+      {
+        key: "proc",
+        kind: "bool",
+        default: "yes",
+        doc: "the /proc collectors (see [plugin:proc])",
+      },
+      {
+        key: "netdata monitoring",
+        kind: "bool",
+        default: "yes",
+        doc: "skiff's own health charts (CPU, memory, collector durations)",
+      },
+      {
+        key: "enable running new plugins",
+        kind: "bool",
+        default: "no",
+        doc:
+          "run every *.plugin found in the plugins directories unless disabled by name",
+      },
+      {
+        key: "check for new plugins every",
+        kind: "int",
+        default: "60",
+        min: 1,
+        doc: "seconds between scans of the plugins directories",
+      },
+    ],
+    openKeys: {
+      kind: "bool",
+      doc: "NAME = yes/no runs or skips NAME.plugin",
+    },
+  },
+  {
+    name: "plugin:proc",
+    doc: "The /proc collectors, keyed by the file each reads (as netdata).",
+    keys: [
+      {
+        key: "update every",
+        kind: "int",
+        default: "",
+        defaultNote: "[global] update every",
+        min: 1,
+        doc: "seconds between /proc collections",
+      },
+      ...PROC_MODULES.map((m): KeySpec => ({
+        key: m,
+        kind: "bool",
+        default: "yes",
+        doc: `collect from ${m}`,
+      })),
+    ],
+  },
+  {
+    name: "web",
+    doc:
+      "The listening port that netdata children stream to (the streaming receiver).",
+    keys: [
+      {
+        key: "mode",
+        kind: "choice",
+        default: "none",
+        choices: { none: "none", "static-threaded": "static-threaded" },
+        doc: "none: do not listen; static-threaded: listen on bind to",
+      },
+      {
+        key: "bind to",
+        kind: "list",
+        default: "localhost:19999",
+        doc: "space-separated host:port addresses to listen on",
+      },
+    ],
+  },
+  {
+    name: "stream",
+    doc: "Streaming this host to a parent (netdata's stream.conf [stream]).",
+    keys: [
+      {
+        key: "enabled",
+        kind: "bool",
+        default: "no",
+        doc: "stream the local host to destination",
+      },
+      {
+        key: "destination",
+        kind: "list",
+        default: "",
+        doc: "parents tried in order: host:port or [ipv6]:port",
+      },
+      {
+        key: "api key",
+        kind: "string",
+        default: "",
+        doc: "the key the parent accepts (a UUID)",
+      },
+      {
+        key: "timeout seconds",
+        kind: "int",
+        default: "60",
+        min: 1,
+        doc: "connect and write timeout",
+      },
+      {
+        key: "reconnect delay seconds",
+        kind: "int",
+        default: "5",
+        min: 1,
+        doc: "first wait before reconnecting; doubles up to 60",
+      },
+    ],
+  },
+];
+
+/** The spec of a fixed section, or undefined. */
+export function sectionSpec(name: string): SectionSpec | undefined {
+  return SECTIONS.find((s) => s.name === name);
+}

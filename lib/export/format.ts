@@ -1,0 +1,57 @@
+/**
+ * Number and name formatting, byte-exact with netdata's printf formats.
+ *
+ * @module
+ */
+
+/**
+ * `%0.7f`: seven decimals. JavaScript's toFixed rounds exact ties up, C's
+ * printf rounds them to even (1/256 = 0.00390625 prints 0.0039062 in C);
+ * exact ties are detected and rounded as C does.
+ */
+export function formatFixed7(x: number): string {
+  if (!Number.isFinite(x)) return x > 0 ? "inf" : x < 0 ? "-inf" : "nan";
+  const scaled = x * 1e8;
+  if (
+    Number.isInteger(scaled) && Math.abs(scaled) % 10 === 5 &&
+    scaled / 1e8 === x && Math.abs(scaled) < Number.MAX_SAFE_INTEGER
+  ) {
+    // An exact tie at the 8th decimal: round half to even.
+    const abs = Math.abs(scaled);
+    let q = (abs - 5) / 10;
+    if (q % 2 === 1) q += 1;
+    const s = (q / 1e7).toFixed(7);
+    return x < 0 ? "-" + s : s;
+  }
+  const s = x.toFixed(7);
+  // printf keeps the sign of a negative value that rounds to zero.
+  if (x < 0 && s[0] !== "-") return "-" + s;
+  return s;
+}
+
+/** `%lld` of a collected value (an int64 in netdata). */
+export function formatCollected(v: number): string {
+  if (Number.isSafeInteger(v)) return String(v);
+  if (!Number.isFinite(v)) return "0";
+  return BigInt(Math.trunc(v)).toString();
+}
+
+/**
+ * netdata's exporting_name_copy(): every character other than a letter, a
+ * digit or `.` becomes `_`, so spaces and protocol separators cannot break a
+ * line.
+ */
+export function sanitizeName(name: string): string {
+  let clean = true;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (
+      !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ||
+        c === 46)
+    ) {
+      clean = false;
+      break;
+    }
+  }
+  return clean ? name : name.replace(/[^A-Za-z0-9.]/g, "_");
+}

@@ -1,0 +1,254 @@
+/**
+ * Sending bytes to the first reachable destination. Knows nothing of
+ * formats. Every connect and every write is bounded by `timeoutMs` through
+ * the injected clock, so a peer that never answers SYN or never reads costs
+ * at most the timeout. What a peer sends back is read in the background and
+ * handed over once per cycle.
+ *
+ * @module
+ */
+
+import type { Clock } from "../clock.ts";
+import type { Destination } from "../config/destination.ts";
+import type { SendBuffer } from "./buffer.ts";
+
+/** What one send did. */
+export interface SendResult {
+  ok: boolean;
+  /** Bytes the peer's socket took. */
+  bytes: number;
+  /** Metrics (lines) written whole. */
+  metrics: number;
+  /** Why it failed. */
+  error?: string;
+}
+
+/** What a peer sent back since the last look. */
+export interface Responses {
+  bytes: number;
+  reads: number;
+  /** First bytes, non-printable characters as spaces, at most 1023. */
+  sample: string;
+  /** The peer closed the connection. */
+  closed: boolean;
+}
+
+/** The minimum of a connection skiff uses; Deno.Conn fits it. */
+export interface Link {
+  write(p: Uint8Array): Promise<number>;
+  read(p: Uint8Array): Promise<number | null>;
+  close(): void;
+}
+
+/** Opens a link to a destination; replaceable in tests. */
+export type Dialer = (d: Destination) => Promise<Link>;
+
+const encoder = new TextEncoder();
+
+/** The real dialer: Deno.connect for tcp (DNS resolved on every call), stdout for stdout. */
+export function dial(
+  d: Destination,
+  stdout: Link = stdoutLink(),
+): Promise<Link> {
+  if (d.kind === "stdout") return Promise.resolve(stdout);
+  return Deno.connect({ hostname: d.hostname, port: d.port, transport: "tcp" });
+}
+
+/** Standard output as a link that never answers and never closes. */
+export function stdoutLink(): Link {
+  return {
+    write: (p) => Deno.stdout.write(p),
+    read: () => new Promise<number | null>(() => {}),
+    close: () => {},
+  };
+}
+
+/** A timeout, as an error. */
+export class TimeoutError extends Error {}
+
+/** Races `p` against `timeoutMs` on `clock`; on timeout calls `onTimeout`. */
+export async function withTimeout<T>(
+  p: Promise<T>,
+  timeoutMs: number,
+  clock: Clock,
+  what: string,
+): Promise<T> {
+  p.catch(() => {}); // a loser's rejection is not an unhandled one
+  const ac = new AbortController();
+  const timer = clock.sleepUntil(clock.nowMs() + timeoutMs, ac.signal).then(
+    () => {
+      throw new TimeoutError(`${what} timed out after ${timeoutMs} ms`);
+    },
+    () => undefined as never,
+  );
+  try {
+    return await Promise.race([p, timer]);
+  } finally {
+    ac.abort();
+  }
+}
+
+const WRITE_CHUNK = 64 * 1024;
+const SAMPLE_MAX = 1023;
+
+/** Sends to the first destination of a list that accepts a connection. */
+export class Sender {
+  readonly destinations: Destination[];
+  timeoutMs: number;
+  readonly #clock: Clock;
+  readonly #dial: Dialer;
+  #link: Link | undefined;
+  #current: Destination | undefined;
+  #responseBytes = 0;
+  #reads = 0;
+  #sample = "";
+  #peerClosed = false;
+
+  constructor(
+    destinations: Destination[],
+    options: { timeoutMs: number; clock: Clock; dial?: Dialer },
+  ) {
+    this.destinations = destinations;
+    this.timeoutMs = options.timeoutMs;
+    this.#clock = options.clock;
+    this.#dial = options.dial ?? ((d) => dial(d));
+  }
+
+  get connected(): boolean {
+    return this.#link !== undefined;
+  }
+
+  /** The destination connected to, if any. */
+  get current(): Destination | undefined {
+    return this.#current;
+  }
+
+  /** Destinations as the config names them, for log lines. */
+  get names(): string {
+    return this.destinations.map((d) => d.text).join(" ");
+  }
+
+  /**
+   * Tries the destinations in order, each bounded by the timeout; the first
+   * that accepts wins. Returns the attempts made and the errors met.
+   */
+  async connect(): Promise<{ attempts: number; errors: string[] }> {
+    const errors: string[] = [];
+    let attempts = 0;
+    for (const d of this.destinations) {
+      attempts++;
+      const pending = this.#dial(d);
+      try {
+        const link = await withTimeout(
+          pending,
+          this.timeoutMs,
+          this.#clock,
+          `connect to ${d.text}`,
+        );
+        this.#attach(link, d);
+        return { attempts, errors };
+      } catch (err) {
+        // A connect that completes after its timeout is closed at once.
+        pending.then((late) => late.close(), () => {});
+        errors.push(`${d.text}: ${(err as Error).message}`);
+      }
+    }
+    return { attempts, errors };
+  }
+
+  #attach(link: Link, d: Destination): void {
+    this.#link = link;
+    this.#current = d;
+    this.#peerClosed = false;
+    if (d.kind === "tcp") this.#readLoop(link);
+  }
+
+  async #readLoop(link: Link): Promise<void> {
+    const buf = new Uint8Array(4096);
+    try {
+      for (;;) {
+        const n = await link.read(buf);
+        if (n === null) break;
+        this.#responseBytes += n;
+        this.#reads++;
+        for (let i = 0; i < n && this.#sample.length < SAMPLE_MAX; i++) {
+          const c = buf[i];
+          this.#sample += c >= 32 && c < 127 ? String.fromCharCode(c) : " ";
+        }
+      }
+    } catch {
+      // reset or closed by us: either way the link is finished
+    }
+    if (this.#link === link) this.#peerClosed = true;
+  }
+
+  /**
+   * Hands over what peers sent since the last call. A link the peer closed
+   * is closed here, so the next send reconnects.
+   */
+  takeResponses(): Responses {
+    const r: Responses = {
+      bytes: this.#responseBytes,
+      reads: this.#reads,
+      sample: this.#sample,
+      closed: this.#peerClosed,
+    };
+    this.#responseBytes = 0;
+    this.#reads = 0;
+    this.#sample = "";
+    if (this.#peerClosed) this.close();
+    return r;
+  }
+
+  /**
+   * Writes the buffer until it is empty, each write bounded by the timeout.
+   * On failure the link is closed and the buffer keeps what was not
+   * written (a partly written line goes again, whole).
+   */
+  async send(buffer: SendBuffer): Promise<SendResult> {
+    const link = this.#link;
+    if (!link) {
+      return { ok: false, bytes: 0, metrics: 0, error: "not connected" };
+    }
+    let bytes = 0;
+    let metrics = 0;
+    try {
+      while (!buffer.empty) {
+        const chunk = buffer.peek(WRITE_CHUNK);
+        const n = await withTimeout(
+          link.write(chunk),
+          this.timeoutMs,
+          this.#clock,
+          `write to ${this.#current!.text}`,
+        );
+        bytes += n;
+        metrics += buffer.consume(n);
+      }
+      return { ok: true, bytes, metrics };
+    } catch (err) {
+      this.close();
+      buffer.rewindToLineStart();
+      return { ok: false, bytes, metrics, error: (err as Error).message };
+    }
+  }
+
+  /** Closes the link, if any. */
+  close(): void {
+    const link = this.#link;
+    this.#link = undefined;
+    this.#current = undefined;
+    this.#peerClosed = false;
+    if (link) {
+      try {
+        link.close();
+      } catch {
+        // already closed
+      }
+    }
+  }
+}
+
+/** Encodes text for a link (helper for tests and the stdout banner). */
+export function encode(text: string): Uint8Array {
+  return encoder.encode(text);
+}

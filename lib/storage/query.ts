@@ -1,0 +1,78 @@
+/**
+ * Queries over stored points: value at a slot, and aggregates over a range
+ * of slots skipping gaps. Nothing here allocates per point.
+ *
+ * @module
+ */
+
+import type { Chart, Dimension } from "./rrd.ts";
+import { SN_EMPTY_SLOT, unpackStorageNumber } from "./storage_number.ts";
+
+/** Aggregation over stored points. */
+export type Aggregate = "average" | "sum" | "min" | "max";
+
+/** The value stored at aligned time `t`, NaN for a gap or out of range. */
+export function valueAt(chart: Chart, dim: Dimension, t: number): number {
+  if (chart.counter === 0) return NaN;
+  if (t < chart.firstEntrySec() || t > chart.lastEntrySec()) return NaN;
+  if (t % chart.updateEverySec !== 0) return NaN;
+  return unpackStorageNumber(dim.values[chart.slotOf(t)]);
+}
+
+/** Result holder reused by callers, so a query allocates nothing. */
+export interface AggregateResult {
+  value: number;
+  /** Non-gap points that contributed. */
+  count: number;
+}
+
+/**
+ * Aggregates the points at aligned times `from..to` (both inclusive,
+ * clamped to what is stored) into `out`. `out.value` is NaN when no point
+ * was found.
+ */
+export function aggregate(
+  chart: Chart,
+  dim: Dimension,
+  from: number,
+  to: number,
+  kind: Aggregate,
+  out: AggregateResult,
+): AggregateResult {
+  out.value = NaN;
+  out.count = 0;
+  if (chart.counter === 0) return out;
+  const ue = chart.updateEverySec;
+  const first = chart.firstEntrySec();
+  const last = chart.lastEntrySec();
+  if (from < first) from = first;
+  if (to > last) to = last;
+  // Align inward, so only slot times are visited.
+  if (from % ue !== 0) from = from - (from % ue) + ue;
+  if (to % ue !== 0) to = to - (to % ue);
+  if (from > to) return out;
+
+  const values = dim.values;
+  const entries = chart.entries;
+  let slot = chart.slotOf(from);
+  let n = (to - from) / ue + 1;
+  let acc = kind === "min" ? Infinity : kind === "max" ? -Infinity : 0;
+  let count = 0;
+  while (n-- > 0) {
+    const sn = values[slot];
+    if (sn !== SN_EMPTY_SLOT) {
+      const v = unpackStorageNumber(sn);
+      if (kind === "min") {
+        if (v < acc) acc = v;
+      } else if (kind === "max") {
+        if (v > acc) acc = v;
+      } else acc += v;
+      count++;
+    }
+    if (++slot === entries) slot = 0;
+  }
+  if (count === 0) return out;
+  out.count = count;
+  out.value = kind === "average" ? acc / count : acc;
+  return out;
+}

@@ -1,0 +1,650 @@
+/**
+ * The round-robin database: hosts -> charts -> dimensions.
+ *
+ * Collection follows netdata 1.37's `rrdset_timed_next()` /
+ * `rrdset_timed_done()` (database/rrdset.c) step by step: per-algorithm
+ * values, counter overflow/reset detection, and interpolation onto slot
+ * boundaries aligned to the chart's `update every`. Times are kept in
+ * microseconds, as netdata keeps them, so the arithmetic is the same.
+ *
+ * @module
+ */
+
+import {
+  packStorageNumber,
+  SN_DEFAULT_FLAGS,
+  SN_EMPTY_SLOT,
+  SN_FLAG_RESET,
+} from "./storage_number.ts";
+
+const USEC_PER_SEC = 1_000_000;
+const U64 = 2 ** 64;
+const CAP_32 = 0xffffffff;
+const CAP_64 = U64 - 1;
+/** netdata: a counter rising more than 10% of its range is a reset. */
+const MAX_INCREMENTAL_PERCENT_RATE = 10;
+/** netdata's default `gap when lost iterations above` (1) plus 2. */
+const GAP_WHEN_LOST_ITERATIONS_ABOVE = 3;
+
+/** How a dimension's collected values become stored values. */
+export type Algorithm =
+  | "absolute"
+  | "incremental"
+  | "percentage-of-absolute-row"
+  | "percentage-of-incremental-row";
+
+/** The algorithm names netdata accepts. */
+export const ALGORITHMS: readonly Algorithm[] = [
+  "absolute",
+  "incremental",
+  "percentage-of-absolute-row",
+  "percentage-of-incremental-row",
+];
+
+/** Chart display types. */
+export type ChartType = "line" | "area" | "stacked";
+
+/** A collected int64 as netdata compares it: cast to uint64. */
+function asUint64(v: number): number {
+  return v < 0 ? v + U64 : v;
+}
+
+/** One series of a chart. */
+export class Dimension {
+  readonly id: string;
+  name: string;
+  algorithm: Algorithm;
+  multiplier: number;
+  divisor: number;
+  hidden = false;
+  /** netdata's `noreset` / `nooverflow`: do not flag resets. */
+  dontDetectResets = false;
+  obsolete = false;
+  /** Stored points, one per slot, as packed storage numbers. */
+  values: Uint32Array;
+
+  collectedValue = 0;
+  lastCollectedValue = 0;
+  collectedValueMax = 0;
+  calculatedValue = 0;
+  lastCalculatedValue = 0;
+  lastStoredValue = NaN;
+  /** Wall time of the last `set()`, ms since the epoch; 0 = never. */
+  lastCollectedTimeMs = 0;
+  collectionsCounter = 0;
+  updated = false;
+
+  constructor(
+    id: string,
+    options: {
+      name?: string;
+      algorithm?: Algorithm;
+      multiplier?: number;
+      divisor?: number;
+      entries: number;
+    },
+  ) {
+    this.id = id;
+    this.name = options.name || id;
+    this.algorithm = options.algorithm ?? "absolute";
+    this.multiplier = options.multiplier || 1;
+    this.divisor = options.divisor || 1;
+    this.values = new Uint32Array(options.entries).fill(SN_EMPTY_SLOT);
+  }
+
+  /** Records a collected value at `timeMs` (netdata's rrddim_set). */
+  set(value: number, timeMs: number): void {
+    this.lastCollectedTimeMs = timeMs;
+    this.collectedValue = value;
+    this.updated = true;
+    this.collectionsCounter++;
+    const v = value >= 0 ? value : -value;
+    if (v > this.collectedValueMax) this.collectedValueMax = v;
+  }
+}
+
+/** What a chart is, apart from its data. */
+export interface ChartDefinition {
+  /** `type.id`, e.g. `system.cpu`. */
+  id: string;
+  name?: string;
+  title?: string;
+  units?: string;
+  family?: string;
+  context?: string;
+  chartType?: ChartType;
+  priority?: number;
+  updateEverySec: number;
+  /** Entries in each dimension's ring. */
+  history: number;
+  plugin?: string;
+  module?: string;
+}
+
+/** A chart: dimensions sharing one time base. */
+export class Chart {
+  readonly id: string;
+  readonly type: string;
+  name: string;
+  title: string;
+  units: string;
+  family: string;
+  context: string;
+  chartType: ChartType;
+  priority: number;
+  readonly updateEverySec: number;
+  readonly entries: number;
+  plugin: string;
+  module: string;
+  obsolete = false;
+  hidden = false;
+  detail = false;
+  /** netdata's `store_first` option. */
+  storeFirst = false;
+  readonly labels = new Map<string, string>();
+  readonly dimensions: Dimension[] = [];
+  readonly #byId = new Map<string, Dimension>();
+
+  // State of netdata's RRDSET, in microseconds.
+  lastCollectedUt = 0;
+  lastUpdatedUt = 0;
+  usecSinceLastUpdate = 0;
+  /** Points stored since the last reset (gaps included). */
+  counter = 0;
+  counterDone = 0;
+  /** Ring index the next point is written to. */
+  currentEntry = 0;
+
+  constructor(def: ChartDefinition) {
+    const dot = def.id.indexOf(".");
+    if (dot <= 0 || dot === def.id.length - 1) {
+      throw new Error(`chart id "${def.id}" is not of the form type.id`);
+    }
+    if (!(def.updateEverySec >= 1)) {
+      throw new Error(`chart "${def.id}": update every must be >= 1`);
+    }
+    this.id = def.id;
+    this.type = def.id.slice(0, dot);
+    this.name = def.name || def.id;
+    this.title = def.title ?? "";
+    this.units = def.units ?? "";
+    this.family = def.family || def.id.slice(dot + 1);
+    this.context = def.context || def.id;
+    this.chartType = def.chartType ?? "line";
+    this.priority = def.priority ?? 1000;
+    this.updateEverySec = def.updateEverySec;
+    this.entries = Math.max(5, def.history);
+    this.plugin = def.plugin ?? "";
+    this.module = def.module ?? "";
+  }
+
+  /** The dimension `id`, or undefined. */
+  dimension(id: string): Dimension | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Adds a dimension, or returns the existing one updated. */
+  addDimension(
+    id: string,
+    options: {
+      name?: string;
+      algorithm?: Algorithm;
+      multiplier?: number;
+      divisor?: number;
+    } = {},
+  ): Dimension {
+    const existing = this.#byId.get(id);
+    if (existing) {
+      if (options.name) existing.name = options.name;
+      if (options.algorithm) existing.algorithm = options.algorithm;
+      if (options.multiplier) existing.multiplier = options.multiplier;
+      if (options.divisor) existing.divisor = options.divisor;
+      return existing;
+    }
+    const d = new Dimension(id, { ...options, entries: this.entries });
+    // As rrddim_add: a store_first chart counts a new dimension as collected.
+    if (this.storeFirst) d.collectionsCounter = 1;
+    this.dimensions.push(d);
+    this.#byId.set(id, d);
+    return d;
+  }
+
+  /** Time (s) of the oldest stored slot; 0 when nothing is stored. */
+  firstEntrySec(): number {
+    if (this.counter === 0) return 0;
+    const stored = Math.min(this.counter, this.entries);
+    return this.lastEntrySec() - (stored - 1) * this.updateEverySec;
+  }
+
+  /** Time (s) of the newest stored slot; 0 when nothing is stored. */
+  lastEntrySec(): number {
+    return this.counter === 0
+      ? 0
+      : Math.floor(this.lastUpdatedUt / USEC_PER_SEC);
+  }
+
+  /** Ring index of the slot at aligned time `t` (must be within range). */
+  slotOf(t: number): number {
+    const back = (this.lastEntrySec() - t) / this.updateEverySec;
+    let slot = this.currentEntry - 1 - back;
+    slot %= this.entries;
+    return slot < 0 ? slot + this.entries : slot;
+  }
+
+  #alignLastCollected(): void {
+    const ue = this.updateEverySec;
+    const sec = Math.floor(this.lastCollectedUt / USEC_PER_SEC);
+    this.lastCollectedUt = (sec - (sec % ue)) * USEC_PER_SEC +
+      (this.storeFirst ? 0 : 500_000);
+  }
+
+  #alignLastUpdated(): void {
+    const ue = this.updateEverySec;
+    const sec = Math.floor(this.lastUpdatedUt / USEC_PER_SEC);
+    this.lastUpdatedUt = (sec - (sec % ue)) * USEC_PER_SEC;
+  }
+
+  #initLastUpdated(): void {
+    this.lastUpdatedUt = this.lastCollectedUt;
+    if (this.storeFirst) {
+      this.lastUpdatedUt -= this.updateEverySec * USEC_PER_SEC;
+    }
+    this.#alignLastUpdated();
+  }
+
+  /** Forgets all stored data and collection state (netdata's rrdset_reset). */
+  reset(): void {
+    this.lastCollectedUt = 0;
+    this.lastUpdatedUt = 0;
+    this.currentEntry = 0;
+    this.counter = 0;
+    this.counterDone = 0;
+    for (const d of this.dimensions) {
+      d.lastCollectedTimeMs = 0;
+      d.collectionsCounter = 0;
+      d.values.fill(SN_EMPTY_SLOT);
+    }
+  }
+
+  /**
+   * Starts a collection: sets the time since the last one (netdata's
+   * rrdset_timed_next). `durationUs` 0 means "measure it from `nowUt`";
+   * with `trustDuration` a given duration is taken as is.
+   */
+  next(nowUt: number, durationUs = 0, trustDuration = false): void {
+    if (trustDuration && this.lastCollectedUt !== 0 && durationUs) {
+      this.usecSinceLastUpdate = durationUs;
+      return;
+    }
+    const ueUt = this.updateEverySec * USEC_PER_SEC;
+    if (this.lastCollectedUt === 0) {
+      durationUs = ueUt;
+    } else if (!durationUs) {
+      durationUs = Math.abs(nowUt - this.lastCollectedUt);
+    } else {
+      const since = nowUt - this.lastCollectedUt;
+      if (since < 0) {
+        // The database is in the future: move it back to now.
+        this.lastCollectedUt = nowUt - ueUt;
+        this.#alignLastCollected();
+        this.lastUpdatedUt = nowUt - ueUt;
+        this.#alignLastUpdated();
+        durationUs = ueUt;
+      } else if (since > ueUt * 5) {
+        durationUs = since;
+      }
+    }
+    this.usecSinceLastUpdate = durationUs;
+  }
+
+  /**
+   * Completes a collection at `nowUt` (netdata's rrdset_timed_done): turns
+   * collected values into stored points on aligned slots. With
+   * `pendingNext` it first calls `next(nowUt)`, as rrdset_done() does.
+   * Returns the number of slots written.
+   */
+  done(nowUt: number, pendingNext = this.counterDone !== 0): number {
+    if (pendingNext) this.next(nowUt);
+    let storeThisEntry = true;
+    let firstEntry = false;
+    const ue = this.updateEverySec;
+    const ueUt = ue * USEC_PER_SEC;
+    this.obsolete = false;
+
+    if (this.usecSinceLastUpdate > this.entries * ueUt) {
+      this.reset();
+      this.usecSinceLastUpdate = ueUt;
+      storeThisEntry = false;
+      firstEntry = true;
+    }
+
+    let lastCollectUt: number;
+    if (this.lastCollectedUt === 0) {
+      this.lastCollectedUt = nowUt;
+      this.#alignLastCollected();
+      lastCollectUt = this.lastCollectedUt - ueUt;
+      storeThisEntry = false;
+      firstEntry = true;
+    } else {
+      lastCollectUt = this.lastCollectedUt;
+      this.lastCollectedUt += this.usecSinceLastUpdate;
+    }
+
+    if (this.lastUpdatedUt === 0) {
+      this.#initLastUpdated();
+      storeThisEntry = false;
+      firstEntry = true;
+    }
+
+    if (
+      Math.abs(this.lastCollectedUt - this.lastUpdatedUt) > this.entries * ueUt
+    ) {
+      this.reset();
+      this.#initLastUpdated();
+      this.usecSinceLastUpdate = ueUt;
+      storeThisEntry = false;
+      firstEntry = true;
+    }
+
+    const nowCollectUt = this.lastCollectedUt;
+    const lastStoredUt = this.lastUpdatedUt;
+    const nextStoreUt = (Math.floor(this.lastUpdatedUt / USEC_PER_SEC) + ue) *
+      USEC_PER_SEC;
+
+    if (this.counterDone === 0) {
+      if (this.storeFirst) {
+        storeThisEntry = true;
+        lastCollectUt = nextStoreUt - ueUt;
+      } else {
+        storeThisEntry = false;
+      }
+    }
+    this.counterDone++;
+
+    const dims = this.dimensions;
+    let hasReset = false;
+    let collectedTotal = 0;
+    let lastCollectedTotal = 0;
+    for (let i = 0; i < dims.length; i++) {
+      const d = dims[i];
+      if (!d.updated) continue;
+      if (
+        d.algorithm === "percentage-of-incremental-row" &&
+        d.lastCollectedValue > d.collectedValue
+      ) {
+        if (!d.dontDetectResets) hasReset = true;
+        d.lastCollectedValue = d.collectedValue;
+      }
+      lastCollectedTotal += d.lastCollectedValue;
+      collectedTotal += d.collectedValue;
+      d.obsolete = false;
+    }
+
+    for (let i = 0; i < dims.length; i++) {
+      const d = dims[i];
+      if (!d.updated) {
+        d.calculatedValue = 0;
+        continue;
+      }
+      switch (d.algorithm) {
+        case "absolute":
+          d.calculatedValue = d.collectedValue * d.multiplier / d.divisor;
+          break;
+        case "percentage-of-absolute-row":
+          d.calculatedValue = collectedTotal
+            ? 100 * d.collectedValue / collectedTotal
+            : 0;
+          break;
+        case "incremental": {
+          if (d.collectionsCounter <= 1) {
+            d.calculatedValue = 0;
+            break;
+          }
+          const last = asUint64(d.lastCollectedValue);
+          const now = asUint64(d.collectedValue);
+          if (last > now) {
+            if (!d.dontDetectResets) hasReset = true;
+            const cap = asUint64(d.collectedValueMax) > CAP_32
+              ? CAP_64
+              : CAP_32;
+            const delta = cap - last + now;
+            const maxAcceptable = Math.floor(cap / 100) *
+              MAX_INCREMENTAL_PERCENT_RATE;
+            // A small delta past the cap is an overflow; anything else a reset.
+            if (delta < maxAcceptable) {
+              d.calculatedValue += delta * d.multiplier / d.divisor;
+            }
+          } else {
+            d.calculatedValue += (d.collectedValue - d.lastCollectedValue) *
+              d.multiplier / d.divisor;
+          }
+          break;
+        }
+        case "percentage-of-incremental-row":
+          if (d.collectionsCounter <= 1) {
+            d.calculatedValue = 0;
+            break;
+          }
+          d.calculatedValue = collectedTotal === lastCollectedTotal
+            ? 0
+            : 100 * (d.collectedValue - d.lastCollectedValue) /
+              (collectedTotal - lastCollectedTotal);
+          break;
+      }
+    }
+
+    const stored = this.#interpolate(
+      ueUt,
+      lastStoredUt,
+      nextStoreUt,
+      lastCollectUt,
+      nowCollectUt,
+      storeThisEntry,
+      hasReset,
+    );
+
+    for (let i = 0; i < dims.length; i++) {
+      const d = dims[i];
+      if (!d.updated) continue;
+      d.lastCollectedValue = d.collectedValue;
+      if (d.algorithm === "incremental") {
+        if (!firstEntry) d.lastCalculatedValue += d.calculatedValue;
+      } else {
+        d.lastCalculatedValue = d.calculatedValue;
+      }
+      d.calculatedValue = 0;
+      d.collectedValue = 0;
+      d.updated = false;
+    }
+    return stored;
+  }
+
+  #interpolate(
+    ueUt: number,
+    lastStoredUt: number,
+    nextStoreUt: number,
+    lastCollectUt: number,
+    nowCollectUt: number,
+    storeThisEntry: boolean,
+    hasReset: boolean,
+  ): number {
+    const ue = this.updateEverySec;
+    const dims = this.dimensions;
+    let iterations = Math.floor((nowCollectUt - lastStoredUt) / ueUt);
+    if (nowCollectUt % ueUt === 0) iterations++;
+    let flags = hasReset ? SN_DEFAULT_FLAGS | SN_FLAG_RESET : SN_DEFAULT_FLAGS;
+    let slots = 0;
+
+    for (
+      ;
+      nextStoreUt <= nowCollectUt;
+      lastCollectUt = nextStoreUt, nextStoreUt += ueUt, iterations--
+    ) {
+      const entry = this.currentEntry;
+      for (let i = 0; i < dims.length; i++) {
+        const d = dims[i];
+        let value: number;
+        if (d.algorithm === "incremental") {
+          value = d.calculatedValue * (nextStoreUt - lastCollectUt) /
+            (nowCollectUt - lastCollectUt);
+          d.calculatedValue -= value;
+          value += d.lastCalculatedValue;
+          d.lastCalculatedValue = 0;
+          value /= ue;
+          if (nextStoreUt - lastStoredUt < ueUt) {
+            // A short collection point: extrapolate to a full slot.
+            value = value * ueUt / (nextStoreUt - lastStoredUt);
+          }
+        } else if (iterations === 1) {
+          value = d.calculatedValue;
+        } else {
+          // A missed update: interpolate between the last and this value.
+          value = (d.calculatedValue - d.lastCalculatedValue) *
+              (nextStoreUt - lastCollectUt) / (nowCollectUt - lastCollectUt) +
+            d.lastCalculatedValue;
+        }
+
+        if (
+          storeThisEntry && d.updated && d.collectionsCounter > 1 &&
+          iterations < GAP_WHEN_LOST_ITERATIONS_ABOVE
+        ) {
+          d.values[entry] = packStorageNumber(value, flags);
+          d.lastStoredValue = value;
+        } else {
+          d.values[entry] = SN_EMPTY_SLOT;
+          if (storeThisEntry) d.lastStoredValue = NaN;
+        }
+      }
+      flags = SN_DEFAULT_FLAGS;
+      this.counter++;
+      this.currentEntry = this.currentEntry + 1 >= this.entries
+        ? 0
+        : this.currentEntry + 1;
+      this.lastUpdatedUt = nextStoreUt;
+      lastStoredUt = nextStoreUt;
+      slots++;
+    }
+    return slots;
+  }
+}
+
+/** Where a host's data comes from. */
+export interface HostInfo {
+  hostname: string;
+  machineGuid?: string;
+  os?: string;
+  timezone?: string;
+}
+
+/** A host: the local one, or one that streams to us. */
+export class Host {
+  hostname: string;
+  machineGuid: string;
+  os: string;
+  timezone: string;
+  readonly isLocal: boolean;
+  readonly labels = new Map<string, string>();
+  readonly variables = new Map<string, number>();
+  readonly charts = new Map<string, Chart>();
+  /** Set while a child streams this host; cleared when it goes away. */
+  connected = false;
+  /** Wall time (ms) the child disconnected; 0 while connected. */
+  disconnectedAtMs = 0;
+  orphan = false;
+
+  constructor(info: HostInfo, isLocal: boolean) {
+    this.hostname = info.hostname;
+    this.machineGuid = info.machineGuid ?? crypto.randomUUID();
+    this.os = info.os ?? "";
+    this.timezone = info.timezone ?? "";
+    this.isLocal = isLocal;
+  }
+
+  /** Finds a chart by `type.id`. */
+  chart(id: string): Chart | undefined {
+    return this.charts.get(id);
+  }
+
+  /** Adds a chart or returns the existing one (definition updated). */
+  addChart(def: ChartDefinition): Chart {
+    const existing = this.charts.get(def.id);
+    if (existing) {
+      if (existing.updateEverySec === def.updateEverySec) {
+        if (def.name) existing.name = def.name;
+        if (def.title !== undefined) existing.title = def.title;
+        if (def.units !== undefined) existing.units = def.units;
+        if (def.family) existing.family = def.family;
+        if (def.context) existing.context = def.context;
+        if (def.chartType) existing.chartType = def.chartType;
+        if (def.priority !== undefined) existing.priority = def.priority;
+        return existing;
+      }
+      // A new update every changes the slot grid: start the chart over,
+      // keeping its dimensions' definitions.
+      const chart = new Chart(def);
+      for (const d of existing.dimensions) {
+        const nd = chart.addDimension(d.id, d);
+        nd.hidden = d.hidden;
+        nd.dontDetectResets = d.dontDetectResets;
+      }
+      this.charts.set(def.id, chart);
+      return chart;
+    }
+    const chart = new Chart(def);
+    this.charts.set(def.id, chart);
+    return chart;
+  }
+
+  /** Number of dimensions over all charts. */
+  dimensionCount(): number {
+    let n = 0;
+    for (const c of this.charts.values()) n += c.dimensions.length;
+    return n;
+  }
+}
+
+/** All hosts. The exporter iterates them all. */
+export class Database {
+  readonly localhost: Host;
+  readonly #hosts = new Map<string, Host>();
+
+  constructor(local: HostInfo) {
+    this.localhost = new Host(local, true);
+    this.#hosts.set(this.localhost.machineGuid, this.localhost);
+  }
+
+  /** Every host, the local one first. */
+  hosts(): IterableIterator<Host> {
+    return this.#hosts.values();
+  }
+
+  /** Finds a host by machine GUID. */
+  host(machineGuid: string): Host | undefined {
+    return this.#hosts.get(machineGuid);
+  }
+
+  /** Finds a host by name. */
+  hostByName(hostname: string): Host | undefined {
+    for (const h of this.#hosts.values()) if (h.hostname === hostname) return h;
+    return undefined;
+  }
+
+  /** Finds or creates a remote host keyed by its machine GUID. */
+  addHost(info: HostInfo & { machineGuid: string }): Host {
+    let h = this.#hosts.get(info.machineGuid);
+    if (!h) {
+      h = new Host(info, false);
+      this.#hosts.set(info.machineGuid, h);
+    } else {
+      h.hostname = info.hostname;
+      if (info.os) h.os = info.os;
+      if (info.timezone) h.timezone = info.timezone;
+    }
+    return h;
+  }
+
+  /** Number of hosts. */
+  get size(): number {
+    return this.#hosts.size;
+  }
+}

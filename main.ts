@@ -1,0 +1,205 @@
+/**
+ * skiff: a metrics agent for small edge hosts.
+ *
+ *   skiff run [--config FILE] [--log-level L]
+ *   skiff check --config FILE
+ *   skiff config
+ *   skiff version
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { realClock } from "./lib/clock.ts";
+import {
+  defaultConfigText,
+  effectiveConfigText,
+  formatConfigMessage,
+  loadConfigFile,
+  parseConfig,
+} from "./lib/config/mod.ts";
+import type { ConfigResult } from "./lib/config/mod.ts";
+import { LOG_LEVELS, Logger } from "./lib/log.ts";
+import type { LogLevel } from "./lib/log.ts";
+import { Agent } from "./lib/agent.ts";
+import { SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
+
+const USAGE = `skiff ${SKIFF_VERSION}: a metrics agent for small edge hosts
+
+Usage:
+  skiff run [--config FILE] [--log-level LEVEL]   run the agent
+  skiff check --config FILE                       validate a config, print it with defaults
+  skiff config                                    print the default config, every key commented
+  skiff version                                   print the version
+
+Run "skiff COMMAND --help" for a command's options.
+`;
+
+const COMMANDS: Record<
+  string,
+  { usage: string; options: Record<string, { type: "string" | "boolean" }> }
+> = {
+  run: {
+    usage: `Usage: skiff run [--config FILE] [--log-level LEVEL]
+
+Runs the agent until SIGINT or SIGTERM.
+  --config FILE       the config file (netdata.conf style); without it, built-in defaults
+  --log-level LEVEL   ${LOG_LEVELS.join(", ")} (overrides [global] log level)
+`,
+    options: {
+      config: { type: "string" },
+      "log-level": { type: "string" },
+      help: { type: "boolean" },
+    },
+  },
+  check: {
+    usage: `Usage: skiff check --config FILE
+
+Validates FILE. Prints every warning and error with file:line, then the
+effective config with defaults filled in. Exits 1 on any error.
+`,
+    options: { config: { type: "string" }, help: { type: "boolean" } },
+  },
+  config: {
+    usage: `Usage: skiff config
+
+Prints a complete default config, every key commented with its meaning.
+`,
+    options: { help: { type: "boolean" } },
+  },
+  version: {
+    usage: "Usage: skiff version\n",
+    options: { help: { type: "boolean" } },
+  },
+};
+
+function systemHostname(): string {
+  try {
+    return Deno.hostname();
+  } catch {
+    return Deno.env.get("HOSTNAME") ?? "localhost";
+  }
+}
+
+function usageError(message: string, usage: string): number {
+  console.error(`skiff: ${message}\n\n${usage}`);
+  return 2;
+}
+
+async function loadOrDefaults(path: string | undefined): Promise<ConfigResult> {
+  const env = { systemHostname: systemHostname() };
+  return path === undefined
+    ? parseConfig("", "(defaults)", env)
+    : await loadConfigFile(path, env);
+}
+
+function printMessages(result: ConfigResult): void {
+  for (const w of result.warnings) {
+    console.error(`warning: ${formatConfigMessage(w)}`);
+  }
+  for (const e of result.errors) {
+    console.error(`error: ${formatConfigMessage(e)}`);
+  }
+}
+
+async function run(values: Record<string, unknown>): Promise<number> {
+  const level = values["log-level"] as string | undefined;
+  if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) {
+    return usageError(
+      `--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`,
+      COMMANDS.run.usage,
+    );
+  }
+  const result = await loadOrDefaults(values.config as string | undefined);
+  printMessages(result);
+  if (result.errors.length > 0) {
+    console.error(
+      `skiff: ${result.errors.length} error(s) in ${result.config.source}; not starting`,
+    );
+    return 1;
+  }
+  const log = new Logger("skiff", {
+    level: (level as LogLevel) ?? result.config.global.logLevel,
+  });
+  const agent = new Agent(result.config, { clock: realClock, log });
+  const stopped = Promise.withResolvers<string>();
+  const onSignal = (name: string) => () => stopped.resolve(name);
+  const handlers: [Deno.Signal, () => void][] = [
+    ["SIGINT", onSignal("SIGINT")],
+    ["SIGTERM", onSignal("SIGTERM")],
+  ];
+  for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+  await agent.start();
+  const sig = await stopped.promise;
+  log.info(`${sig} received: stopping`);
+  await agent.stop();
+  for (const [s, h] of handlers) Deno.removeSignalListener(s, h);
+  log.info("stopped");
+  return 0;
+}
+
+async function check(values: Record<string, unknown>): Promise<number> {
+  if (values.config === undefined) {
+    return usageError("check needs --config FILE", COMMANDS.check.usage);
+  }
+  const result = await loadOrDefaults(values.config as string);
+  printMessages(result);
+  if (result.errors.length > 0) {
+    console.error(
+      `${result.errors.length} error(s), ${result.warnings.length} warning(s) in ${values.config}`,
+    );
+    return 1;
+  }
+  console.log(effectiveConfigText(result.config));
+  console.error(`${values.config}: OK (${result.warnings.length} warning(s))`);
+  return 0;
+}
+
+/** Runs the CLI with `args`; returns the exit code. */
+export async function main(args: string[]): Promise<number> {
+  const [command, ...rest] = args;
+  if (
+    command === undefined || command === "--help" || command === "-h" ||
+    command === "help"
+  ) {
+    console.log(USAGE);
+    return command === undefined ? 2 : 0;
+  }
+  if (command === "--version") {
+    console.log(`skiff ${SKIFF_VERSION}`);
+    return 0;
+  }
+  const spec = COMMANDS[command];
+  if (!spec) return usageError(`unknown command "${command}"`, USAGE);
+  let values: Record<string, unknown>;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: spec.options,
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    return usageError((err as Error).message, spec.usage);
+  }
+  if (values.help) {
+    console.log(spec.usage);
+    return 0;
+  }
+  switch (command) {
+    case "run":
+      return await run(values);
+    case "check":
+      return await check(values);
+    case "config":
+      console.log(defaultConfigText());
+      return 0;
+    default:
+      console.log(`skiff ${SKIFF_VERSION}`);
+      return 0;
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await main(Deno.args));
+}
