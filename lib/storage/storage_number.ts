@@ -74,22 +74,24 @@ export function packStorageNumber(
   return r + lrint(n);
 }
 
-const LUT = new Float64Array(32);
+// Powers of ten by exponent field (factor 10 or 100). netdata multiplies by
+// a reciprocal in long double; in double, dividing by the power is what
+// rounds to the same (correctly rounded) result.
+const POW = new Float64Array(16);
 for (let i = 0; i < 8; i++) {
-  LUT[0 * 8 + i] = 1 / Math.pow(10, i);
-  LUT[1 * 8 + i] = Math.pow(10, i);
-  LUT[2 * 8 + i] = 1 / Math.pow(100, i);
-  LUT[3 * 8 + i] = Math.pow(100, i);
+  POW[i] = Math.pow(10, i);
+  POW[8 + i] = Math.pow(100, i);
 }
 
 /** Unpacks a storage number; the empty slot gives NaN. */
 export function unpackStorageNumber(sn: number): number {
   if (sn === SN_EMPTY_SLOT) return NaN;
   const sign = sn >= SN_FLAG_NEGATIVE ? -1 : 1;
-  const exp = (sn & SN_FLAG_MULTIPLY) ? 1 : 0;
-  const factor = (sn & SN_FLAG_NOT_EXISTS_MUL100) ? 1 : 0;
-  const mul = (sn >>> 27) & 7;
-  return sign * LUT[factor * 16 + exp * 8 + mul] * (sn & MANTISSA_MASK);
+  const multiply = (sn & SN_FLAG_MULTIPLY) !== 0;
+  const factor = (sn & SN_FLAG_NOT_EXISTS_MUL100) ? 8 : 0;
+  const p = POW[factor + ((sn >>> 27) & 7)];
+  const n = sn & MANTISSA_MASK;
+  return sign * (multiply ? n * p : n / p);
 }
 
 /** True when the slot holds a value (is not a gap). */
