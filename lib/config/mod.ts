@@ -292,7 +292,7 @@ export function parseConfig(
 
   const get = <T>(section: string, key: string, fallback: T): T => {
     const v = typed.get(at(section, key));
-    if (v !== undefined && v !== "") return v as T;
+    if (v !== undefined) return v as T;
     const spec = sectionSpec(section)?.keys.find((k) => k.key === key);
     if (spec && spec.default !== "") return parseValue(spec, spec.default) as T;
     return fallback;
@@ -300,7 +300,7 @@ export function parseConfig(
   const entryOf = (section: string, key: string) =>
     values.get(section)?.get(key);
 
-  const hostname = get("global", "hostname", env.systemHostname);
+  const hostname = get("global", "hostname", "") || env.systemHostname;
   const globalUpdateEvery = get("global", "update every", 1);
 
   const backendUpdateEvery = get("backend", "update every", 10);
@@ -311,17 +311,8 @@ export function parseConfig(
   );
   let timeoutMs = backendUpdateEvery * 2000;
   const timeoutEntry = entryOf("backend", "timeout ms");
-  if (timeoutEntry) {
-    if (!/^-?\d+$/.test(timeoutEntry.value)) {
-      errors.push({
-        file,
-        line: timeoutEntry.line,
-        section: "backend",
-        key: "timeout ms",
-        message:
-          `Cannot parse "timeout ms" in [backend]: expected an integer, got "${timeoutEntry.value}"`,
-      });
-    } else if (Number(timeoutEntry.value) < 1) {
+  if (timeoutEntry && /^-?\d+$/.test(timeoutEntry.value)) {
+    if (Number(timeoutEntry.value) < 1) {
       // As netdata: an invalid timeout falls back to the default, loudly.
       warnings.push({
         file,
@@ -435,7 +426,7 @@ export function parseConfig(
       type: backendType,
       destinations: backendDestinations,
       prefix: get("backend", "prefix", "netdata"),
-      hostname: get("backend", "hostname", hostname),
+      hostname: get("backend", "hostname", "") || hostname,
       updateEverySec: backendUpdateEvery,
       bufferOnFailures: get("backend", "buffer on failures", 10),
       timeoutMs,
