@@ -1,4 +1,9 @@
-import { assert, assertEquals, assertMatch, assertStringIncludes } from "./helpers/assert.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "./helpers/assert.ts";
 
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
@@ -10,7 +15,11 @@ async function skiff(args: string[], options: { stdinText?: string } = {}) {
     stdin: options.stdinText === undefined ? "null" : "piped",
   }).output();
   const dec = new TextDecoder();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
+  return {
+    code: out.code,
+    stdout: dec.decode(out.stdout),
+    stderr: dec.decode(out.stderr),
+  };
 }
 
 async function tempConfig(text: string): Promise<string> {
@@ -31,52 +40,84 @@ Deno.test("CLI", async (t) => {
     }
   });
 
-  await t.step("unknown commands and flags exit 2 with a clear message", async () => {
-    const a = await skiff(["frobnicate"]);
-    assertEquals(a.code, 2);
-    assertStringIncludes(a.stderr, 'unknown command "frobnicate"');
-    const b = await skiff(["run", "--nope"]);
-    assertEquals(b.code, 2);
-    assertStringIncludes(b.stderr, "--nope");
-    const c = await skiff(["check"]);
-    assertEquals(c.code, 2);
-    assertStringIncludes(c.stderr, "check needs --config FILE");
-    const d = await skiff(["run", "--log-level", "loud"]);
-    assertEquals(d.code, 2);
-    assertEquals((await skiff([])).code, 2);
-  });
+  await t.step(
+    "unknown commands and flags exit 2 with a clear message",
+    async () => {
+      const a = await skiff(["frobnicate"]);
+      assertEquals(a.code, 2);
+      assertStringIncludes(a.stderr, 'unknown command "frobnicate"');
+      const b = await skiff(["run", "--nope"]);
+      assertEquals(b.code, 2);
+      assertStringIncludes(b.stderr, "--nope");
+      const c = await skiff(["check"]);
+      assertEquals(c.code, 2);
+      assertStringIncludes(c.stderr, "check needs --config FILE");
+      const d = await skiff(["run", "--log-level", "loud"]);
+      assertEquals(d.code, 2);
+      assertEquals((await skiff([])).code, 2);
+    },
+  );
 
-  await t.step("check: a typo'd key, a bad number, an unknown data source -> three messages, exit 1", async () => {
-    const path = await tempConfig("[backend]\nenabled = yes\nupate every = 5\ntimeout ms = ten\ndata source = median\n");
-    const r = await skiff(["check", "--config", path]);
-    assertEquals(r.code, 1);
-    const lines = r.stderr.trim().split("\n");
-    assertEquals(lines.length, 4);
-    assertStringIncludes(lines[0], `warning: ${path}:3: Unknown key "upate every" in [backend] (did you mean "update every"?)`);
-    assertStringIncludes(r.stderr, `error: ${path}:4: Cannot parse "timeout ms" in [backend]: expected an integer, got "ten"`);
-    assertStringIncludes(r.stderr, `error: ${path}:5: Cannot parse "data source" in [backend]: expected one of`);
-    assertStringIncludes(lines[3], "2 error(s), 1 warning(s)");
-  });
+  await t.step(
+    "check: a typo'd key, a bad number, an unknown data source -> three messages, exit 1",
+    async () => {
+      const path = await tempConfig(
+        "[backend]\nenabled = yes\nupate every = 5\ntimeout ms = ten\ndata source = median\n",
+      );
+      const r = await skiff(["check", "--config", path]);
+      assertEquals(r.code, 1);
+      const lines = r.stderr.trim().split("\n");
+      assertEquals(lines.length, 4);
+      assertStringIncludes(
+        lines[0],
+        `warning: ${path}:3: Unknown key "upate every" in [backend] (did you mean "update every"?)`,
+      );
+      assertStringIncludes(
+        r.stderr,
+        `error: ${path}:4: Cannot parse "timeout ms" in [backend]: expected an integer, got "ten"`,
+      );
+      assertStringIncludes(
+        r.stderr,
+        `error: ${path}:5: Cannot parse "data source" in [backend]: expected one of`,
+      );
+      assertStringIncludes(lines[3], "2 error(s), 1 warning(s)");
+    },
+  );
 
-  await t.step("check: a good file prints the effective config with defaults, exit 0", async () => {
-    const path = await tempConfig("[backend]\nenabled = yes\ndestination = [::1]:2003\n");
-    const r = await skiff(["check", "--config", path]);
-    assertEquals(r.code, 0, r.stderr);
-    assertStringIncludes(r.stdout, "    timeout ms = 20000");
-    assertStringIncludes(r.stdout, "    data source = average");
-    assertStringIncludes(r.stdout, "    destination = [::1]:2003");
-  });
+  await t.step(
+    "check: a good file prints the effective config with defaults, exit 0",
+    async () => {
+      const path = await tempConfig(
+        "[backend]\nenabled = yes\ndestination = [::1]:2003\n",
+      );
+      const r = await skiff(["check", "--config", path]);
+      assertEquals(r.code, 0, r.stderr);
+      assertStringIncludes(r.stdout, "    timeout ms = 20000");
+      assertStringIncludes(r.stdout, "    data source = average");
+      assertStringIncludes(r.stdout, "    destination = [::1]:2003");
+    },
+  );
 
   await t.step("check: a missing file is an error naming it", async () => {
     const r = await skiff(["check", "--config", "/nonexistent/skiff.conf"]);
     assertEquals(r.code, 1);
-    assertStringIncludes(r.stderr, "/nonexistent/skiff.conf: Cannot read config file");
+    assertStringIncludes(
+      r.stderr,
+      "/nonexistent/skiff.conf: Cannot read config file",
+    );
   });
 
   await t.step("config prints every key, commented", async () => {
     const r = await skiff(["config"]);
     assertEquals(r.code, 0);
-    for (const key of ["# enabled = no", "# data source = average", "# buffer on failures = 10", "# timeout ms = (update every * 2000)"]) {
+    for (
+      const key of [
+        "# enabled = no",
+        "# data source = average",
+        "# buffer on failures = 10",
+        "# timeout ms = (update every * 2000)",
+      ]
+    ) {
       assertStringIncludes(r.stdout, key);
     }
   });
@@ -88,31 +129,37 @@ Deno.test("CLI", async (t) => {
     assertStringIncludes(r.stderr, "not starting");
   });
 
-  await t.step("run: SIGTERM and SIGINT stop the agent with exit 0 within 2 seconds", async () => {
-    for (const signal of ["SIGTERM", "SIGINT"] as const) {
-      const path = await tempConfig("[backend]\nenabled = yes\ndestination = stdout\nupdate every = 1\n[plugins]\nproc = no\n");
-      const child = new Deno.Command(Deno.execPath(), {
-        args: ["run", "-A", MAIN, "run", "--config", path],
-        stdout: "piped",
-        stderr: "piped",
-      }).spawn();
-      // Wait for the agent to say it started before signalling it.
-      const reader = child.stderr.pipeThrough(new TextDecoderStream()).getReader();
-      let seen = "";
-      while (!seen.includes("started:")) {
-        const { value, done } = await reader.read();
-        if (done) break;
-        seen += value;
+  await t.step(
+    "run: SIGTERM and SIGINT stop the agent with exit 0 within 2 seconds",
+    async () => {
+      for (const signal of ["SIGTERM", "SIGINT"] as const) {
+        const path = await tempConfig(
+          "[backend]\nenabled = yes\ndestination = stdout\nupdate every = 1\n[plugins]\nproc = no\n",
+        );
+        const child = new Deno.Command(Deno.execPath(), {
+          args: ["run", "-A", MAIN, "run", "--config", path],
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        // Wait for the agent to say it started before signalling it.
+        const reader = child.stderr.pipeThrough(new TextDecoderStream())
+          .getReader();
+        let seen = "";
+        while (!seen.includes("started:")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          seen += value;
+        }
+        const t0 = performance.now();
+        child.kill(signal);
+        const status = await child.status;
+        const elapsed = performance.now() - t0;
+        reader.releaseLock();
+        await child.stderr.cancel().catch(() => {});
+        await child.stdout.cancel();
+        assertEquals(status.code, 0, `${signal}: exit code`);
+        assert(elapsed < 2000, `${signal}: stopped in ${elapsed} ms`);
       }
-      const t0 = performance.now();
-      child.kill(signal);
-      const status = await child.status;
-      const elapsed = performance.now() - t0;
-      reader.releaseLock();
-      await child.stderr.cancel().catch(() => {});
-      await child.stdout.cancel();
-      assertEquals(status.code, 0, `${signal}: exit code`);
-      assert(elapsed < 2000, `${signal}: stopped in ${elapsed} ms`);
-    }
-  });
+    },
+  );
 });

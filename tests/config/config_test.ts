@@ -1,21 +1,52 @@
-import { assert, assertEquals, assertMatch, assertThrows } from "../helpers/assert.ts";
-import { defaultConfigText, formatConfigMessage, parseConfig } from "../../lib/config/mod.ts";
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertThrows,
+} from "../helpers/assert.ts";
+import {
+  defaultConfigText,
+  formatConfigMessage,
+  parseConfig,
+} from "../../lib/config/mod.ts";
 import { parseIni } from "../../lib/config/ini.ts";
-import { destinationAddress, parseDestination, parseDestinationList } from "../../lib/config/destination.ts";
+import {
+  destinationAddress,
+  parseDestination,
+  parseDestinationList,
+} from "../../lib/config/destination.ts";
 
 const env = { systemHostname: "edge-1" };
 const parse = (text: string) => parseConfig(text, "skiff.conf", env);
 
 Deno.test("INI reader", async (t) => {
-  await t.step("sections, keys with spaces, values with =, comments, line numbers", () => {
-    const doc = parseIni("# comment\n; also\n[backend]\n  data source = as collected\n\n[plugin:x]\ncommand options = --a=b c=d\n");
-    assertEquals(doc.errors, []);
-    assertEquals(doc.sections.map((s) => [s.name, s.line]), [["backend", 3], ["plugin:x", 6]]);
-    assertEquals(doc.entries, [
-      { section: "backend", key: "data source", value: "as collected", line: 4 },
-      { section: "plugin:x", key: "command options", value: "--a=b c=d", line: 7 },
-    ]);
-  });
+  await t.step(
+    "sections, keys with spaces, values with =, comments, line numbers",
+    () => {
+      const doc = parseIni(
+        "# comment\n; also\n[backend]\n  data source = as collected\n\n[plugin:x]\ncommand options = --a=b c=d\n",
+      );
+      assertEquals(doc.errors, []);
+      assertEquals(doc.sections.map((s) => [s.name, s.line]), [["backend", 3], [
+        "plugin:x",
+        6,
+      ]]);
+      assertEquals(doc.entries, [
+        {
+          section: "backend",
+          key: "data source",
+          value: "as collected",
+          line: 4,
+        },
+        {
+          section: "plugin:x",
+          key: "command options",
+          value: "--a=b c=d",
+          line: 7,
+        },
+      ]);
+    },
+  );
   await t.step("a # inside a value is kept, as netdata keeps it", () => {
     assertEquals(parseIni("[a]\nk = x # y\n").entries[0].value, "x # y");
   });
@@ -23,7 +54,10 @@ Deno.test("INI reader", async (t) => {
     const doc = parseIni("[ok]\njust words\n= value\n[broken\nk = v\n");
     assertEquals(doc.errors.map((e) => e.line), [2, 3, 4]);
     assertMatch(doc.errors[0].message, /expected "key = value"/);
-    assertEquals(parseIni("k = v\n").errors[0].message, 'key "k" comes before any [section]');
+    assertEquals(
+      parseIni("k = v\n").errors[0].message,
+      'key "k" comes before any [section]',
+    );
   });
 });
 
@@ -32,24 +66,38 @@ Deno.test("config", async (t) => {
     const { config, errors, warnings } = parse("");
     assertEquals(errors, []);
     assertEquals(warnings, []);
-    assertEquals(config.global, { hostname: "edge-1", updateEverySec: 1, historyEntries: 3600, logLevel: "info" });
+    assertEquals(config.global, {
+      hostname: "edge-1",
+      updateEverySec: 1,
+      historyEntries: 3600,
+      logLevel: "info",
+    });
     const b = config.backend;
     assertEquals(b.enabled, false);
     assertEquals(b.dataSource, "average");
     assertEquals(b.type, "graphite");
-    assertEquals(b.destinations, [{ kind: "tcp", hostname: "localhost", port: 2003, text: "localhost" }]);
+    assertEquals(b.destinations, [{
+      kind: "tcp",
+      hostname: "localhost",
+      port: 2003,
+      text: "localhost",
+    }]);
     assertEquals(b.prefix, "netdata");
     assertEquals(b.hostname, "edge-1");
     assertEquals(b.updateEverySec, 10);
     assertEquals(b.bufferOnFailures, 10);
     assertEquals(b.timeoutMs, 20000);
-    assertEquals(config.directories.plugins, ["/usr/libexec/netdata/plugins.d"]);
+    assertEquals(config.directories.plugins, [
+      "/usr/libexec/netdata/plugins.d",
+    ]);
     assertEquals(config.plugins.proc, true);
     assertEquals(config.web.mode, "none");
   });
 
-  await t.step("a full file: aliases, booleans, timeouts derived from update every", () => {
-    const { config, errors, warnings } = parse(`
+  await t.step(
+    "a full file: aliases, booleans, timeouts derived from update every",
+    () => {
+      const { config, errors, warnings } = parse(`
 [global]
     hostname = probe-7
 [backend]
@@ -69,94 +117,176 @@ Deno.test("config", async (t) => {
     update every = 5
     command options = --one --two=2
 `);
-    assertEquals(errors, []);
-    assertEquals(warnings, []);
-    assertEquals(config.backend.enabled, true);
-    assertEquals(config.backend.dataSource, "sum");
-    assertEquals(config.backend.type, "opentsdb");
-    assertEquals(config.backend.destinations.map(destinationAddress), ["tsdb1:4242", "[::1]:14242", "tsdb2:4243"]);
-    assertEquals(config.backend.hostname, "probe-7");
-    assertEquals(config.backend.timeoutMs, 6000);
-    assertEquals(config.directories.plugins, ["/opt/a plugins", "/opt/b"]);
-    assertEquals(config.plugins.proc, false);
-    assertEquals(config.plugins.byName, { "charts.d": true, "python.d": false });
-    assertEquals(config.pluginSections["charts.d"], { updateEverySec: 5, commandOptions: "--one --two=2" });
-  });
+      assertEquals(errors, []);
+      assertEquals(warnings, []);
+      assertEquals(config.backend.enabled, true);
+      assertEquals(config.backend.dataSource, "sum");
+      assertEquals(config.backend.type, "opentsdb");
+      assertEquals(config.backend.destinations.map(destinationAddress), [
+        "tsdb1:4242",
+        "[::1]:14242",
+        "tsdb2:4243",
+      ]);
+      assertEquals(config.backend.hostname, "probe-7");
+      assertEquals(config.backend.timeoutMs, 6000);
+      assertEquals(config.directories.plugins, ["/opt/a plugins", "/opt/b"]);
+      assertEquals(config.plugins.proc, false);
+      assertEquals(config.plugins.byName, {
+        "charts.d": true,
+        "python.d": false,
+      });
+      assertEquals(config.pluginSections["charts.d"], {
+        updateEverySec: 5,
+        commandOptions: "--one --two=2",
+      });
+    },
+  );
 
   await t.step("graphite:plaintext and as collected", () => {
-    const { config, errors } = parse("[backend]\ntype = graphite:plaintext\ndata source = as collected\n");
+    const { config, errors } = parse(
+      "[backend]\ntype = graphite:plaintext\ndata source = as collected\n",
+    );
     assertEquals(errors, []);
     assertEquals(config.backend.type, "graphite");
     assertEquals(config.backend.dataSource, "as collected");
   });
 
-  await t.step("a typo'd key, a bad number and an unknown data source: three precise messages", () => {
-    const { errors, warnings } = parse("[backend]\nenabled = yes\nupate every = 5\ntimeout ms = ten\ndata source = median\n");
-    assertEquals(warnings.length, 1);
-    assertEquals(
-      formatConfigMessage(warnings[0]),
-      'skiff.conf:3: Unknown key "upate every" in [backend] (did you mean "update every"?); ignored',
-    );
-    assertEquals(errors.length, 2);
-    const text = errors.map(formatConfigMessage).sort();
-    assertEquals(text, [
-      'skiff.conf:4: Cannot parse "timeout ms" in [backend]: expected an integer, got "ten"',
-      'skiff.conf:5: Cannot parse "data source" in [backend]: expected one of "as collected", "average", "sum", "volume", got "median"',
-    ]);
-    assertEquals(errors.find((e) => e.key === "data source")!.section, "backend");
-  });
+  await t.step(
+    "a typo'd key, a bad number and an unknown data source: three precise messages",
+    () => {
+      const { errors, warnings } = parse(
+        "[backend]\nenabled = yes\nupate every = 5\ntimeout ms = ten\ndata source = median\n",
+      );
+      assertEquals(warnings.length, 1);
+      assertEquals(
+        formatConfigMessage(warnings[0]),
+        'skiff.conf:3: Unknown key "upate every" in [backend] (did you mean "update every"?); ignored',
+      );
+      assertEquals(errors.length, 2);
+      const text = errors.map(formatConfigMessage).sort();
+      assertEquals(text, [
+        'skiff.conf:4: Cannot parse "timeout ms" in [backend]: expected an integer, got "ten"',
+        'skiff.conf:5: Cannot parse "data source" in [backend]: expected one of "as collected", "average", "sum", "volume", got "median"',
+      ]);
+      assertEquals(
+        errors.find((e) => e.key === "data source")!.section,
+        "backend",
+      );
+    },
+  );
 
-  await t.step("numbers out of range and bad booleans are errors with the allowed values", () => {
-    const { errors } = parse("[backend]\nupdate every = 0\nbuffer on failures = -1\nenabled = maybe\n[global]\nhistory = 1\n");
-    const msgs = errors.map(formatConfigMessage);
-    assertEquals(msgs.length, 4);
-    assert(msgs.some((m) => m.startsWith('skiff.conf:2: Cannot parse "update every" in [backend]: expected an integer >= 1, got "0"')));
-    assert(msgs.some((m) => /:4: .*"enabled".*expected yes\/no, true\/false, on\/off or 1\/0, got "maybe"/.test(m)));
-    assert(msgs.some((m) => /:6: .*"history".*>= 5/.test(m)));
-  });
+  await t.step(
+    "numbers out of range and bad booleans are errors with the allowed values",
+    () => {
+      const { errors } = parse(
+        "[backend]\nupdate every = 0\nbuffer on failures = -1\nenabled = maybe\n[global]\nhistory = 1\n",
+      );
+      const msgs = errors.map(formatConfigMessage);
+      assertEquals(msgs.length, 4);
+      assert(
+        msgs.some((m) =>
+          m.startsWith(
+            'skiff.conf:2: Cannot parse "update every" in [backend]: expected an integer >= 1, got "0"',
+          )
+        ),
+      );
+      assert(
+        msgs.some((m) =>
+          /:4: .*"enabled".*expected yes\/no, true\/false, on\/off or 1\/0, got "maybe"/
+            .test(m)
+        ),
+      );
+      assert(msgs.some((m) => /:6: .*"history".*>= 5/.test(m)));
+    },
+  );
 
-  await t.step("timeout ms below 1 falls back to the default with a warning", () => {
-    const { config, errors, warnings } = parse("[backend]\nupdate every = 4\ntimeout ms = 0\n");
-    assertEquals(errors, []);
-    assertEquals(config.backend.timeoutMs, 8000);
-    assertMatch(formatConfigMessage(warnings[0]), /skiff.conf:3: "timeout ms" in \[backend\] is 0, below 1: using 8000/);
-  });
+  await t.step(
+    "timeout ms below 1 falls back to the default with a warning",
+    () => {
+      const { config, errors, warnings } = parse(
+        "[backend]\nupdate every = 4\ntimeout ms = 0\n",
+      );
+      assertEquals(errors, []);
+      assertEquals(config.backend.timeoutMs, 8000);
+      assertMatch(
+        formatConfigMessage(warnings[0]),
+        /skiff.conf:3: "timeout ms" in \[backend\] is 0, below 1: using 8000/,
+      );
+    },
+  );
 
-  await t.step("unknown sections are warned about; plugin sections are known", () => {
-    const { warnings, errors } = parse("[bakend]\nenabled = yes\n[plugin:anything]\nupdate every = 2\n");
-    assertEquals(errors, []);
-    assertEquals(warnings.map(formatConfigMessage), [
-      'skiff.conf:1: Unknown section [bakend] (did you mean "backend"?); its keys are ignored',
-    ]);
-  });
+  await t.step(
+    "unknown sections are warned about; plugin sections are known",
+    () => {
+      const { warnings, errors } = parse(
+        "[bakend]\nenabled = yes\n[plugin:anything]\nupdate every = 2\n",
+      );
+      assertEquals(errors, []);
+      assertEquals(warnings.map(formatConfigMessage), [
+        'skiff.conf:1: Unknown section [bakend] (did you mean "backend"?); its keys are ignored',
+      ]);
+    },
+  );
 
-  await t.step("an enabled backend needs a destination; bad destinations name the problem", () => {
-    assertMatch(formatConfigMessage(parse("[backend]\nenabled = yes\ndestination =\n").errors[0]), /is empty but the backend is enabled/);
-    const e = parse("[backend]\ndestination = host:99999\n").errors[0];
-    assertEquals(formatConfigMessage(e), 'skiff.conf:2: Cannot parse "destination" in [backend]: "host:99999": port must be a number from 1 to 65535, got "99999"');
-  });
+  await t.step(
+    "an enabled backend needs a destination; bad destinations name the problem",
+    () => {
+      assertMatch(
+        formatConfigMessage(
+          parse("[backend]\nenabled = yes\ndestination =\n").errors[0],
+        ),
+        /is empty but the backend is enabled/,
+      );
+      const e = parse("[backend]\ndestination = host:99999\n").errors[0];
+      assertEquals(
+        formatConfigMessage(e),
+        'skiff.conf:2: Cannot parse "destination" in [backend]: "host:99999": port must be a number from 1 to 65535, got "99999"',
+      );
+    },
+  );
 
   await t.step("the last value of a repeated key wins, as in netdata", () => {
-    assertEquals(parse("[backend]\nprefix = a\nprefix = b\n").config.backend.prefix, "b");
+    assertEquals(
+      parse("[backend]\nprefix = a\nprefix = b\n").config.backend.prefix,
+      "b",
+    );
   });
 
-  await t.step("the default config text (skiff config) parses with no warning and gives the defaults", () => {
-    const text = defaultConfigText();
-    const r = parseConfig(text.replace(/^([ \t]*)# ([a-z/][^=\n]*= [^(\n].*)$/gm, "$1$2"), "default.conf", env);
-    assertEquals(r.errors, []);
-    assertEquals(r.warnings, []);
-    assertEquals(r.config.backend, parse("").config.backend);
-  });
+  await t.step(
+    "the default config text (skiff config) parses with no warning and gives the defaults",
+    () => {
+      const text = defaultConfigText();
+      const r = parseConfig(
+        text.replace(/^([ \t]*)# ([a-z/][^=\n]*= [^(\n].*)$/gm, "$1$2"),
+        "default.conf",
+        env,
+      );
+      assertEquals(r.errors, []);
+      assertEquals(r.warnings, []);
+      assertEquals(r.config.backend, parse("").config.backend);
+    },
+  );
 });
 
 Deno.test("destinations", async (t) => {
   await t.step("host, host:port, [ipv6]:port, tcp: prefix, stdout", () => {
-    assertEquals(parseDestination("h", 2003), { kind: "tcp", hostname: "h", port: 2003, text: "h" });
+    assertEquals(parseDestination("h", 2003), {
+      kind: "tcp",
+      hostname: "h",
+      port: 2003,
+      text: "h",
+    });
     assertEquals(destinationAddress(parseDestination("h:1", 2003)), "h:1");
     const v6 = parseDestination("[::1]:2004", 2003);
     assertEquals(v6.kind === "tcp" && v6.hostname, "::1");
-    assertEquals(destinationAddress(parseDestination("[fe80::1]", 4242)), "[fe80::1]:4242");
-    assertEquals(destinationAddress(parseDestination("tcp:10.0.0.1:2003", 1)), "10.0.0.1:2003");
+    assertEquals(
+      destinationAddress(parseDestination("[fe80::1]", 4242)),
+      "[fe80::1]:4242",
+    );
+    assertEquals(
+      destinationAddress(parseDestination("tcp:10.0.0.1:2003", 1)),
+      "10.0.0.1:2003",
+    );
     assertEquals(parseDestination("stdout", 2003).kind, "stdout");
     assertEquals(parseDestinationList(" a , b  c,", 1).length, 3);
   });

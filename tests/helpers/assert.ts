@@ -12,12 +12,21 @@ export function assert(value: unknown, message?: string): asserts value {
 }
 
 /** Deep strict equality. */
-export function assertEquals<T>(actual: T, expected: T, message?: string): void {
+export function assertEquals<T>(
+  actual: T,
+  expected: T,
+  message?: string,
+): void {
   nodeAssert.deepStrictEqual(actual, expected, message);
 }
 
 /** Numbers within `epsilon`. */
-export function assertAlmostEquals(actual: number, expected: number, epsilon = 1e-7, message?: string): void {
+export function assertAlmostEquals(
+  actual: number,
+  expected: number,
+  epsilon = 1e-7,
+  message?: string,
+): void {
   nodeAssert.ok(
     Math.abs(actual - expected) <= epsilon,
     message ?? `expected ${actual} to be within ${epsilon} of ${expected}`,
@@ -25,12 +34,24 @@ export function assertAlmostEquals(actual: number, expected: number, epsilon = 1
 }
 
 /** The string contains `part`. */
-export function assertStringIncludes(actual: string, part: string, message?: string): void {
-  nodeAssert.ok(actual.includes(part), message ?? `expected ${JSON.stringify(actual)} to include ${JSON.stringify(part)}`);
+export function assertStringIncludes(
+  actual: string,
+  part: string,
+  message?: string,
+): void {
+  nodeAssert.ok(
+    actual.includes(part),
+    message ??
+      `expected ${JSON.stringify(actual)} to include ${JSON.stringify(part)}`,
+  );
 }
 
 /** The string matches `re`. */
-export function assertMatch(actual: string, re: RegExp, message?: string): void {
+export function assertMatch(
+  actual: string,
+  re: RegExp,
+  message?: string,
+): void {
   nodeAssert.match(actual, re, message);
 }
 
@@ -48,7 +69,10 @@ export function assertThrows(fn: () => unknown, matcher?: RegExp): Error {
 }
 
 /** `fn` rejects; returns the error. */
-export async function assertRejects(fn: () => Promise<unknown>, matcher?: RegExp): Promise<Error> {
+export async function assertRejects(
+  fn: () => Promise<unknown>,
+  matcher?: RegExp,
+): Promise<Error> {
   let caught: unknown;
   try {
     await fn();

@@ -17,41 +17,48 @@ function setup(limits?: { maxCharts: number; maxDimensionsPerChart: number }) {
     limits,
   });
   const parser = new ProtocolParser(writer);
-  const lines = (text: string) => text.trim().split("\n").forEach((l) => parser.parseLine(l.trim()));
+  const lines = (text: string) =>
+    text.trim().split("\n").forEach((l) => parser.parseLine(l.trim()));
   return { clock, db, writer, parser, lines };
 }
 
 Deno.test("applying protocol commands to storage", async (t) => {
-  await t.step("a chart defined, collected three times, is stored", async () => {
-    const { clock, db, lines } = setup();
-    lines(`
+  await t.step(
+    "a chart defined, collected three times, is stored",
+    async () => {
+      const { clock, db, lines } = setup();
+      lines(`
       CHART example.random '' 'A random number' 'number' random example.random line 1000 1
       DIMENSION r1 '' absolute 1 1
       DIMENSION r2 '' incremental 1 1
     `);
-    for (const [a, b] of [[10, 100], [20, 150], [30, 250]]) {
-      lines(`BEGIN example.random\nSET r1 = ${a}\nSET r2 = ${b}\nEND`);
-      await clock.advance(1000);
-    }
-    const chart = db.localhost.chart("example.random")!;
-    assertEquals(chart.plugin, "test.plugin");
-    const r1 = chart.dimension("r1")!;
-    const r2 = chart.dimension("r2")!;
-    const last = chart.lastEntrySec();
-    assertEquals(valueAt(chart, r1, last), 30);
-    assert(valueAt(chart, r2, last) > 0);
-    assertEquals(r1.lastCollectedValue, 30);
-  });
+      for (const [a, b] of [[10, 100], [20, 150], [30, 250]]) {
+        lines(`BEGIN example.random\nSET r1 = ${a}\nSET r2 = ${b}\nEND`);
+        await clock.advance(1000);
+      }
+      const chart = db.localhost.chart("example.random")!;
+      assertEquals(chart.plugin, "test.plugin");
+      const r1 = chart.dimension("r1")!;
+      const r2 = chart.dimension("r2")!;
+      const last = chart.lastEntrySec();
+      assertEquals(valueAt(chart, r1, last), 30);
+      assert(valueAt(chart, r2, last) > 0);
+      assertEquals(r1.lastCollectedValue, 30);
+    },
+  );
 
-  await t.step("host labels need OVERWRITE; chart labels need CLABEL_COMMIT", () => {
-    const { db, lines } = setup();
-    lines(`LABEL a = 1 x\nLABEL b = 1 "y z"`);
-    assertEquals(db.localhost.labels.size, 0);
-    lines("OVERWRITE labels");
-    assertEquals([...db.localhost.labels], [["a", "x"], ["b", "y z"]]);
-    lines(`CHART t.c '' '' ''\nCLABEL k v 1\nCLABEL_COMMIT`);
-    assertEquals([...db.localhost.chart("t.c")!.labels], [["k", "v"]]);
-  });
+  await t.step(
+    "host labels need OVERWRITE; chart labels need CLABEL_COMMIT",
+    () => {
+      const { db, lines } = setup();
+      lines(`LABEL a = 1 x\nLABEL b = 1 "y z"`);
+      assertEquals(db.localhost.labels.size, 0);
+      lines("OVERWRITE labels");
+      assertEquals([...db.localhost.labels], [["a", "x"], ["b", "y z"]]);
+      lines(`CHART t.c '' '' ''\nCLABEL k v 1\nCLABEL_COMMIT`);
+      assertEquals([...db.localhost.chart("t.c")!.labels], [["k", "v"]]);
+    },
+  );
 
   await t.step("semantic errors leave stored data as it was", async () => {
     const { clock, db, lines, parser } = setup();
@@ -59,7 +66,10 @@ Deno.test("applying protocol commands to storage", async (t) => {
     await clock.advance(1000);
     lines(`BEGIN t.c\nSET d = 6\nEND`);
     const chart = db.localhost.chart("t.c")!;
-    const before = { counter: chart.counter, last: chart.dimension("d")!.lastCollectedValue };
+    const before = {
+      counter: chart.counter,
+      last: chart.dimension("d")!.lastCollectedValue,
+    };
     assertThrows(() => parser.parseLine("SET d = 7"), /outside BEGIN\/END/);
     assertThrows(() => parser.parseLine("BEGIN no.such"), /no such chart/);
     parser.parseLine("BEGIN t.c");
@@ -67,24 +77,44 @@ Deno.test("applying protocol commands to storage", async (t) => {
     assertThrows(() => parser.parseLine("SET d = oops"), /not an integer/);
     assertEquals(chart.dimension("d")!.lastCollectedValue, before.last);
     assertEquals(chart.counter, before.counter);
-    assertThrows(() => new ProtocolParser(setup().writer).parseLine("END"), /END without BEGIN/);
-    assertThrows(() => new ProtocolParser(setup().writer).parseLine("DIMENSION x"), /without CHART/);
+    assertThrows(
+      () => new ProtocolParser(setup().writer).parseLine("END"),
+      /END without BEGIN/,
+    );
+    assertThrows(
+      () => new ProtocolParser(setup().writer).parseLine("DIMENSION x"),
+      /without CHART/,
+    );
   });
 
   await t.step("limits on charts and dimensions", () => {
-    const { lines, parser, db } = setup({ maxCharts: 2, maxDimensionsPerChart: 2 });
+    const { lines, parser, db } = setup({
+      maxCharts: 2,
+      maxDimensionsPerChart: 2,
+    });
     lines(`CHART a.a '' '' ''\nCHART a.b '' '' ''`);
-    assertThrows(() => parser.parseLine("CHART a.c '' '' ''"), /already has 2 charts, the limit/);
+    assertThrows(
+      () => parser.parseLine("CHART a.c '' '' ''"),
+      /already has 2 charts, the limit/,
+    );
     assertEquals(db.localhost.charts.size, 2);
     lines(`CHART a.a '' '' ''\nDIMENSION x\nDIMENSION y`);
-    assertThrows(() => parser.parseLine("DIMENSION z"), /already has 2 dimensions/);
+    assertThrows(
+      () => parser.parseLine("DIMENSION z"),
+      /already has 2 dimensions/,
+    );
     parser.parseLine("DIMENSION x x incremental"); // redefining an existing one is fine
-    assertEquals(db.localhost.chart("a.a")!.dimension("x")!.algorithm, "incremental");
+    assertEquals(
+      db.localhost.chart("a.a")!.dimension("x")!.algorithm,
+      "incremental",
+    );
   });
 
   await t.step("variables by scope", () => {
     const { lines, db } = setup();
-    lines(`VARIABLE HOST cores = 2\nCHART a.a '' '' ''\nVARIABLE CHART max = 10`);
+    lines(
+      `VARIABLE HOST cores = 2\nCHART a.a '' '' ''\nVARIABLE CHART max = 10`,
+    );
     assertEquals(db.localhost.variables.get("cores"), 2);
     assertEquals(db.localhost.variables.get("a.a.max"), 10);
   });

@@ -1,7 +1,11 @@
 import { assert, assertEquals, assertThrows } from "../helpers/assert.ts";
 import { splitWords } from "../../lib/protocol/words.ts";
 import { LineSplitter } from "../../lib/protocol/lines.ts";
-import { parseCollectedNumber, ProtocolError, ProtocolParser } from "../../lib/protocol/parser.ts";
+import {
+  parseCollectedNumber,
+  ProtocolError,
+  ProtocolParser,
+} from "../../lib/protocol/parser.ts";
 import type { ProtocolHandler } from "../../lib/protocol/parser.ts";
 
 function words(line: string): string[] {
@@ -13,7 +17,8 @@ function words(line: string): string[] {
 /** Records every call as [name, ...args]. */
 function recorder(): { handler: ProtocolHandler; calls: unknown[][] } {
   const calls: unknown[][] = [];
-  const rec = (name: string) => (...args: unknown[]) => void calls.push([name, ...args]);
+  const rec = (name: string) => (...args: unknown[]) =>
+    void calls.push([name, ...args]);
   const handler: ProtocolHandler = {
     chart: rec("chart"),
     dimension: rec("dimension"),
@@ -98,30 +103,50 @@ Deno.test("protocol commands", async (t) => {
   });
   await t.step("CHART defaults and options", () => {
     const { handler, calls } = recorder();
-    new ProtocolParser(handler).parseLine("CHART test.x myname 'T' u f c line 5 2 'obsolete store_first'");
-    const c = calls[0][1] as { name: string; options: Record<string, boolean>; updateEverySec: number };
+    new ProtocolParser(handler).parseLine(
+      "CHART test.x myname 'T' u f c line 5 2 'obsolete store_first'",
+    );
+    const c = calls[0][1] as {
+      name: string;
+      options: Record<string, boolean>;
+      updateEverySec: number;
+    };
     assertEquals(c.name, "test.myname");
     assertEquals(c.updateEverySec, 2);
     assertEquals(c.options.obsolete, true);
     assertEquals(c.options.storeFirst, true);
     assertEquals(c.options.hidden, false);
   });
-  await t.step("DIMENSION: algorithm, multiplier, divisor, options; 0 becomes 1", () => {
-    const { handler, calls } = recorder();
-    const p = new ProtocolParser(handler);
-    p.parseLine('DIMENSION "received" "in" "incremental" 8 1000 "hidden noreset"');
-    p.parseLine("DIMENSION x");
-    p.parseLine("DIMENSION y y absolute 0 0");
-    const d0 = calls[0][1] as Record<string, unknown>;
-    assertEquals(d0.algorithm, "incremental");
-    assertEquals(d0.multiplier, 8);
-    assertEquals(d0.divisor, 1000);
-    assertEquals(d0.options, { obsolete: false, hidden: true, noReset: true });
-    const d1 = calls[1][1] as Record<string, unknown>;
-    assertEquals([d1.name, d1.algorithm, d1.multiplier, d1.divisor], ["x", "absolute", 1, 1]);
-    const d2 = calls[2][1] as Record<string, unknown>;
-    assertEquals([d2.multiplier, d2.divisor], [1, 1]);
-  });
+  await t.step(
+    "DIMENSION: algorithm, multiplier, divisor, options; 0 becomes 1",
+    () => {
+      const { handler, calls } = recorder();
+      const p = new ProtocolParser(handler);
+      p.parseLine(
+        'DIMENSION "received" "in" "incremental" 8 1000 "hidden noreset"',
+      );
+      p.parseLine("DIMENSION x");
+      p.parseLine("DIMENSION y y absolute 0 0");
+      const d0 = calls[0][1] as Record<string, unknown>;
+      assertEquals(d0.algorithm, "incremental");
+      assertEquals(d0.multiplier, 8);
+      assertEquals(d0.divisor, 1000);
+      assertEquals(d0.options, {
+        obsolete: false,
+        hidden: true,
+        noReset: true,
+      });
+      const d1 = calls[1][1] as Record<string, unknown>;
+      assertEquals([d1.name, d1.algorithm, d1.multiplier, d1.divisor], [
+        "x",
+        "absolute",
+        1,
+        1,
+      ]);
+      const d2 = calls[2][1] as Record<string, unknown>;
+      assertEquals([d2.multiplier, d2.divisor], [1, 1]);
+    },
+  );
   await t.step("BEGIN with and without microseconds, SET, END", () => {
     const { handler, calls } = recorder();
     const p = new ProtocolParser(handler);
@@ -143,67 +168,81 @@ Deno.test("protocol commands", async (t) => {
     new ProtocolParser(handler).parseLine("SET user =");
     assertEquals(calls, []);
   });
-  await t.step("VARIABLE scopes, LABEL (value with spaces), OVERWRITE, CLABEL, FLUSH, DISABLE, others", () => {
-    const { handler, calls } = recorder();
-    const p = new ProtocolParser(handler);
-    p.parseLine("VARIABLE HOST active_processors = 2.0000000");
-    p.parseLine("VARIABLE CHART pidmax = 32768.0000000");
-    p.parseLine("VARIABLE x = 1.5");
-    p.parseLine('LABEL "_os_name" = 1 "Debian GNU/Linux"');
-    p.parseLine("LABEL k = 2 two words");
-    p.parseLine("OVERWRITE labels");
-    p.parseLine('CLABEL "_collect_plugin" "proc.plugin" 536870913');
-    p.parseLine("CLABEL_COMMIT");
-    p.parseLine("FLUSH");
-    p.parseLine("DISABLE");
-    p.parseLine("CLAIMED_ID abc NULL");
-    assertEquals(calls, [
-      ["variable", "host", "active_processors", 2],
-      ["variable", "chart", "pidmax", 32768],
-      ["variable", "chart", "x", 1.5],
-      ["label", "_os_name", 1, "Debian GNU/Linux"],
-      ["label", "k", 2, "two words"],
-      ["overwrite", "labels"],
-      ["clabel", "_collect_plugin", "proc.plugin", 536870913],
-      ["clabelCommit"],
-      ["flush"],
-      ["disable"],
-      ["other", "CLAIMED_ID", ["CLAIMED_ID", "abc", "NULL"]],
-    ]);
-  });
-  await t.step("malformed lines throw a ProtocolError with the reason, and call nothing", () => {
-    const { handler, calls } = recorder();
-    const p = new ProtocolParser(handler);
-    const bad: [string, RegExp][] = [
-      ["SET", /without a dimension/],
-      ['SET "x" = abc', /not an integer/],
-      ["BEGIN", /without a chart id/],
-      ["BEGIN x.y soon", /microseconds/],
-      ["CHART nodot", /type\.id/],
-      ["CHART", /without a type\.id/],
-      ["CHART a.b n t u f c line 10 every", /update every/],
-      ["DIMENSION", /without an id/],
-      ["DIMENSION d d bogus", /unknown algorithm "bogus"/],
-      ["DIMENSION d d absolute x", /multiplier "x"/],
-      ["VARIABLE", /without a name/],
-      ["VARIABLE v = nope", /not a number/],
-      ["LABEL a", /LABEL needs/],
-      ["CLABEL a b", /CLABEL needs/],
-    ];
-    for (const [line, re] of bad) {
-      const err = assertThrows(() => p.parseLine(line), re);
-      assert(err instanceof ProtocolError, line);
-    }
-    assertEquals(calls, []);
-    assertEquals(p.lineNumber, bad.length);
-  });
+  await t.step(
+    "VARIABLE scopes, LABEL (value with spaces), OVERWRITE, CLABEL, FLUSH, DISABLE, others",
+    () => {
+      const { handler, calls } = recorder();
+      const p = new ProtocolParser(handler);
+      p.parseLine("VARIABLE HOST active_processors = 2.0000000");
+      p.parseLine("VARIABLE CHART pidmax = 32768.0000000");
+      p.parseLine("VARIABLE x = 1.5");
+      p.parseLine('LABEL "_os_name" = 1 "Debian GNU/Linux"');
+      p.parseLine("LABEL k = 2 two words");
+      p.parseLine("OVERWRITE labels");
+      p.parseLine('CLABEL "_collect_plugin" "proc.plugin" 536870913');
+      p.parseLine("CLABEL_COMMIT");
+      p.parseLine("FLUSH");
+      p.parseLine("DISABLE");
+      p.parseLine("CLAIMED_ID abc NULL");
+      assertEquals(calls, [
+        ["variable", "host", "active_processors", 2],
+        ["variable", "chart", "pidmax", 32768],
+        ["variable", "chart", "x", 1.5],
+        ["label", "_os_name", 1, "Debian GNU/Linux"],
+        ["label", "k", 2, "two words"],
+        ["overwrite", "labels"],
+        ["clabel", "_collect_plugin", "proc.plugin", 536870913],
+        ["clabelCommit"],
+        ["flush"],
+        ["disable"],
+        ["other", "CLAIMED_ID", ["CLAIMED_ID", "abc", "NULL"]],
+      ]);
+    },
+  );
+  await t.step(
+    "malformed lines throw a ProtocolError with the reason, and call nothing",
+    () => {
+      const { handler, calls } = recorder();
+      const p = new ProtocolParser(handler);
+      const bad: [string, RegExp][] = [
+        ["SET", /without a dimension/],
+        ['SET "x" = abc', /not an integer/],
+        ["BEGIN", /without a chart id/],
+        ["BEGIN x.y soon", /microseconds/],
+        ["CHART nodot", /type\.id/],
+        ["CHART", /without a type\.id/],
+        ["CHART a.b n t u f c line 10 every", /update every/],
+        ["DIMENSION", /without an id/],
+        ["DIMENSION d d bogus", /unknown algorithm "bogus"/],
+        ["DIMENSION d d absolute x", /multiplier "x"/],
+        ["VARIABLE", /without a name/],
+        ["VARIABLE v = nope", /not a number/],
+        ["LABEL a", /LABEL needs/],
+        ["CLABEL a b", /CLABEL needs/],
+      ];
+      for (const [line, re] of bad) {
+        const err = assertThrows(() => p.parseLine(line), re);
+        assert(err instanceof ProtocolError, line);
+      }
+      assertEquals(calls, []);
+      assertEquals(p.lineNumber, bad.length);
+    },
+  );
 });
 
 Deno.test("line splitting", async (t) => {
   const collect = (max = 100) => {
     const lines: string[] = [];
     const oversize: number[] = [];
-    return { s: new LineSplitter(max), lines, oversize, sink: { line: (l: string) => lines.push(l), oversize: (n: number) => oversize.push(n) } };
+    return {
+      s: new LineSplitter(max),
+      lines,
+      oversize,
+      sink: {
+        line: (l: string) => lines.push(l),
+        oversize: (n: number) => oversize.push(n),
+      },
+    };
   };
   const enc = (s: string) => new TextEncoder().encode(s);
   await t.step("lines across chunks, CRLF, and a held partial line", () => {
@@ -217,17 +256,20 @@ Deno.test("line splitting", async (t) => {
   });
   await t.step("a multi-byte character split across chunks", () => {
     const c = collect();
-    const bytes = enc("LABEL k = 1 \"é\"\n");
+    const bytes = enc('LABEL k = 1 "é"\n');
     const cut = bytes.indexOf(0xc3) + 1;
     c.s.push(bytes.subarray(0, cut), c.sink);
     c.s.push(bytes.subarray(cut), c.sink);
     assertEquals(c.lines, ['LABEL k = 1 "é"']);
   });
-  await t.step("an over-long line is reported once and skipped; the next line is fine", () => {
-    const c = collect(10);
-    c.s.push(enc("x".repeat(25)), c.sink);
-    c.s.push(enc("y".repeat(25) + "\nEND\n"), c.sink);
-    assertEquals(c.oversize, [50]);
-    assertEquals(c.lines, ["END"]);
-  });
+  await t.step(
+    "an over-long line is reported once and skipped; the next line is fine",
+    () => {
+      const c = collect(10);
+      c.s.push(enc("x".repeat(25)), c.sink);
+      c.s.push(enc("y".repeat(25) + "\nEND\n"), c.sink);
+      assertEquals(c.oversize, [50]);
+      assertEquals(c.lines, ["END"]);
+    },
+  );
 });

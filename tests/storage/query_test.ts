@@ -2,9 +2,16 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import { Chart } from "../../lib/storage/rrd.ts";
 import { aggregate } from "../../lib/storage/query.ts";
 
-function filled(values: number[], options: { ue?: number; history?: number; gapAt?: number } = {}) {
+function filled(
+  values: number[],
+  options: { ue?: number; history?: number; gapAt?: number } = {},
+) {
   const ue = options.ue ?? 1;
-  const chart = new Chart({ id: "q.c", updateEverySec: ue, history: options.history ?? 100 });
+  const chart = new Chart({
+    id: "q.c",
+    updateEverySec: ue,
+    history: options.history ?? 100,
+  });
   const d = chart.addDimension("d");
   // first collection stores nothing: prime with one
   let t = 1000 + 0.5 * ue;
@@ -29,9 +36,18 @@ Deno.test("aggregate queries", async (t) => {
     const { chart, d } = filled([1, 2, 3, 4, 5]);
     const first = chart.firstEntrySec();
     assertEquals(aggregate(chart, d, first, first + 4, "sum", out).value, 15);
-    assertEquals(aggregate(chart, d, first, first + 4, "average", out).value, 3);
-    assertEquals(aggregate(chart, d, first + 1, first + 3, "min", out).value, 2);
-    assertEquals(aggregate(chart, d, first + 1, first + 3, "max", out).value, 4);
+    assertEquals(
+      aggregate(chart, d, first, first + 4, "average", out).value,
+      3,
+    );
+    assertEquals(
+      aggregate(chart, d, first + 1, first + 3, "min", out).value,
+      2,
+    );
+    assertEquals(
+      aggregate(chart, d, first + 1, first + 3, "max", out).value,
+      4,
+    );
     assertEquals(out.count, 3);
   });
 
@@ -43,18 +59,33 @@ Deno.test("aggregate queries", async (t) => {
     assertEquals(r.count, 3);
   });
 
-  await t.step("ranges are clamped to stored data; nothing stored gives NaN", () => {
-    const { chart, d } = filled([5, 5, 5]);
-    assertEquals(aggregate(chart, d, 0, 1e12, "sum", out).value, 15);
-    assert(Number.isNaN(aggregate(chart, d, 0, 10, "sum", out).value));
-    const empty = new Chart({ id: "e.e", updateEverySec: 1, history: 10 });
-    assert(Number.isNaN(aggregate(empty, empty.addDimension("x"), 0, 1e12, "average", out).value));
-  });
+  await t.step(
+    "ranges are clamped to stored data; nothing stored gives NaN",
+    () => {
+      const { chart, d } = filled([5, 5, 5]);
+      assertEquals(aggregate(chart, d, 0, 1e12, "sum", out).value, 15);
+      assert(Number.isNaN(aggregate(chart, d, 0, 10, "sum", out).value));
+      const empty = new Chart({ id: "e.e", updateEverySec: 1, history: 10 });
+      assert(
+        Number.isNaN(
+          aggregate(empty, empty.addDimension("x"), 0, 1e12, "average", out)
+            .value,
+        ),
+      );
+    },
+  );
 
   await t.step("3,600 slots are read through the ring wrap", () => {
     const values = Array.from({ length: 5000 }, (_, i) => i % 10);
     const { chart, d } = filled(values, { history: 3600 });
-    const r = aggregate(chart, d, chart.firstEntrySec(), chart.lastEntrySec(), "sum", out);
+    const r = aggregate(
+      chart,
+      d,
+      chart.firstEntrySec(),
+      chart.lastEntrySec(),
+      "sum",
+      out,
+    );
     assertEquals(r.count, 3600);
     // last 3600 of i % 10 over i = 1400..4999: 360 full cycles of 0..9 = 16200
     assertEquals(r.value, 16200);

@@ -7,42 +7,67 @@ import { SN_FLAG_RESET } from "../../lib/storage/storage_number.ts";
 const S = 1_000_000; // microseconds per second
 
 /** A 1-second chart with one dimension of the given algorithm. */
-function chartWith(algorithm: Algorithm, options: { multiplier?: number; divisor?: number; ue?: number } = {}) {
-  const chart = new Chart({ id: "test.chart", updateEverySec: options.ue ?? 1, history: 60 });
-  const dim = chart.addDimension("d", { algorithm, multiplier: options.multiplier, divisor: options.divisor });
+function chartWith(
+  algorithm: Algorithm,
+  options: { multiplier?: number; divisor?: number; ue?: number } = {},
+) {
+  const chart = new Chart({
+    id: "test.chart",
+    updateEverySec: options.ue ?? 1,
+    history: 60,
+  });
+  const dim = chart.addDimension("d", {
+    algorithm,
+    multiplier: options.multiplier,
+    divisor: options.divisor,
+  });
   return { chart, dim };
 }
 
 /** Sets `value` and completes the chart at `tSec` (fractional seconds). */
-function collect(chart: Chart, dim: { set(v: number, ms: number): void }, value: number, tSec: number) {
+function collect(
+  chart: Chart,
+  dim: { set(v: number, ms: number): void },
+  value: number,
+  tSec: number,
+) {
   dim.set(value, tSec * 1000);
   chart.done(Math.round(tSec * S));
 }
 
 Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
-  await t.step("absolute: the first collection stores nothing; later ones land on the slot before them", () => {
-    const { chart, dim } = chartWith("absolute");
-    collect(chart, dim, 10, 100.3);
-    assertEquals(chart.counter, 0);
-    collect(chart, dim, 20, 101.3);
-    collect(chart, dim, 30, 102.3);
-    assertEquals(chart.firstEntrySec(), 101);
-    assertEquals(chart.lastEntrySec(), 102);
-    assertEquals(valueAt(chart, dim, 101), 20);
-    assertEquals(valueAt(chart, dim, 102), 30);
-  });
+  await t.step(
+    "absolute: the first collection stores nothing; later ones land on the slot before them",
+    () => {
+      const { chart, dim } = chartWith("absolute");
+      collect(chart, dim, 10, 100.3);
+      assertEquals(chart.counter, 0);
+      collect(chart, dim, 20, 101.3);
+      collect(chart, dim, 30, 102.3);
+      assertEquals(chart.firstEntrySec(), 101);
+      assertEquals(chart.lastEntrySec(), 102);
+      assertEquals(valueAt(chart, dim, 101), 20);
+      assertEquals(valueAt(chart, dim, 102), 30);
+    },
+  );
 
-  await t.step("incremental: rates split at slot boundaries (hand-computed)", () => {
-    const { chart, dim } = chartWith("incremental");
-    collect(chart, dim, 1000, 100.3); // first: last_collected aligned to 100.5
-    collect(chart, dim, 1100, 101.3); // +100 over (100.5, 101.3]: 100 * 0.5/0.8 = 62.5 to slot 101
-    collect(chart, dim, 1300, 102.3); // 37.5 carried + 200 * 0.7/1.0 = 177.5 to slot 102
-    assertEquals(valueAt(chart, dim, 101), 62.5);
-    assertEquals(valueAt(chart, dim, 102), 177.5);
-  });
+  await t.step(
+    "incremental: rates split at slot boundaries (hand-computed)",
+    () => {
+      const { chart, dim } = chartWith("incremental");
+      collect(chart, dim, 1000, 100.3); // first: last_collected aligned to 100.5
+      collect(chart, dim, 1100, 101.3); // +100 over (100.5, 101.3]: 100 * 0.5/0.8 = 62.5 to slot 101
+      collect(chart, dim, 1300, 102.3); // 37.5 carried + 200 * 0.7/1.0 = 177.5 to slot 102
+      assertEquals(valueAt(chart, dim, 101), 62.5);
+      assertEquals(valueAt(chart, dim, 102), 177.5);
+    },
+  );
 
   await t.step("incremental with multiplier and divisor", () => {
-    const { chart, dim } = chartWith("incremental", { multiplier: 8, divisor: 1000 });
+    const { chart, dim } = chartWith("incremental", {
+      multiplier: 8,
+      divisor: 1000,
+    });
     collect(chart, dim, 0, 200.5);
     collect(chart, dim, 1000, 201.5); // 1000 bytes/s -> 8 kilobits/s
     collect(chart, dim, 2000, 202.5);
@@ -60,29 +85,35 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
     assert(chart.counter >= 4);
   });
 
-  await t.step("a missed collection is interpolated between values (absolute)", () => {
-    const { chart, dim } = chartWith("absolute");
-    collect(chart, dim, 0, 10.5);
-    collect(chart, dim, 10, 11.5);
-    collect(chart, dim, 30, 13.5); // skipped 12.5: slot 12 interpolated, slot 13 = 30
-    assertEquals(valueAt(chart, dim, 11), 10);
-    // iterations = 2: slot 12 = (30 - 10) * (12 - 11.5) / (13.5 - 11.5) + 10 = 15
-    assertEquals(valueAt(chart, dim, 12), 15);
-    assertEquals(valueAt(chart, dim, 13), 30);
-  });
+  await t.step(
+    "a missed collection is interpolated between values (absolute)",
+    () => {
+      const { chart, dim } = chartWith("absolute");
+      collect(chart, dim, 0, 10.5);
+      collect(chart, dim, 10, 11.5);
+      collect(chart, dim, 30, 13.5); // skipped 12.5: slot 12 interpolated, slot 13 = 30
+      assertEquals(valueAt(chart, dim, 11), 10);
+      // iterations = 2: slot 12 = (30 - 10) * (12 - 11.5) / (13.5 - 11.5) + 10 = 15
+      assertEquals(valueAt(chart, dim, 12), 15);
+      assertEquals(valueAt(chart, dim, 13), 30);
+    },
+  );
 
-  await t.step("a long pause leaves gaps (gap when lost iterations above)", () => {
-    const { chart, dim } = chartWith("absolute");
-    collect(chart, dim, 5, 10.5);
-    collect(chart, dim, 5, 11.5);
-    collect(chart, dim, 5, 16.5); // 5 slots at once: iterations >= 3 -> gaps
-    assertEquals(valueAt(chart, dim, 11), 5);
-    assert(Number.isNaN(valueAt(chart, dim, 12)));
-    assert(Number.isNaN(valueAt(chart, dim, 13)));
-    // the last two iterations (2 and 1) are below 3 and stored
-    assertEquals(valueAt(chart, dim, 15), 5);
-    assertEquals(valueAt(chart, dim, 16), 5);
-  });
+  await t.step(
+    "a long pause leaves gaps (gap when lost iterations above)",
+    () => {
+      const { chart, dim } = chartWith("absolute");
+      collect(chart, dim, 5, 10.5);
+      collect(chart, dim, 5, 11.5);
+      collect(chart, dim, 5, 16.5); // 5 slots at once: iterations >= 3 -> gaps
+      assertEquals(valueAt(chart, dim, 11), 5);
+      assert(Number.isNaN(valueAt(chart, dim, 12)));
+      assert(Number.isNaN(valueAt(chart, dim, 13)));
+      // the last two iterations (2 and 1) are below 3 and stored
+      assertEquals(valueAt(chart, dim, 15), 5);
+      assertEquals(valueAt(chart, dim, 16), 5);
+    },
+  );
 
   await t.step("a dimension not set in a collection stores a gap", () => {
     const chart = new Chart({ id: "t.c", updateEverySec: 1, history: 10 });
@@ -98,16 +129,22 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
     assertEquals(valueAt(chart, a, 3), 1);
   });
 
-  await t.step("counter wrap of a 32-bit counter is an overflow, counted across the wrap", () => {
-    const { chart, dim } = chartWith("incremental");
-    const near = 0xffffffff - 50;
-    collect(chart, dim, near - 100, 1.5);
-    collect(chart, dim, near, 2.5); // +100 over (1.5, 2.5]: 50 to slot 2, 50 carried
-    collect(chart, dim, 49, 3.5); // wrapped: delta = cap - near + 49 = 99: half to slot 3
-    assertEquals(valueAt(chart, dim, 2), 50);
-    assertEquals(valueAt(chart, dim, 3), 50 + 49.5);
-    assert((dim.values[chart.slotOf(3)] & SN_FLAG_RESET) !== 0, "slot 3 carries the reset flag");
-  });
+  await t.step(
+    "counter wrap of a 32-bit counter is an overflow, counted across the wrap",
+    () => {
+      const { chart, dim } = chartWith("incremental");
+      const near = 0xffffffff - 50;
+      collect(chart, dim, near - 100, 1.5);
+      collect(chart, dim, near, 2.5); // +100 over (1.5, 2.5]: 50 to slot 2, 50 carried
+      collect(chart, dim, 49, 3.5); // wrapped: delta = cap - near + 49 = 99: half to slot 3
+      assertEquals(valueAt(chart, dim, 2), 50);
+      assertEquals(valueAt(chart, dim, 3), 50 + 49.5);
+      assert(
+        (dim.values[chart.slotOf(3)] & SN_FLAG_RESET) !== 0,
+        "slot 3 carries the reset flag",
+      );
+    },
+  );
 
   await t.step("a counter reset (big drop) adds nothing, no huge rate", () => {
     const { chart, dim } = chartWith("incremental");
@@ -131,8 +168,12 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
 
   await t.step("percentage-of-absolute-row", () => {
     const chart = new Chart({ id: "t.p", updateEverySec: 1, history: 10 });
-    const a = chart.addDimension("a", { algorithm: "percentage-of-absolute-row" });
-    const b = chart.addDimension("b", { algorithm: "percentage-of-absolute-row" });
+    const a = chart.addDimension("a", {
+      algorithm: "percentage-of-absolute-row",
+    });
+    const b = chart.addDimension("b", {
+      algorithm: "percentage-of-absolute-row",
+    });
     for (const t of [1.5, 2.5]) {
       a.set(1, t * 1000);
       b.set(3, t * 1000);
@@ -144,8 +185,12 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
 
   await t.step("percentage-of-incremental-row (cpu style)", () => {
     const chart = new Chart({ id: "t.cpu", updateEverySec: 1, history: 10 });
-    const user = chart.addDimension("user", { algorithm: "percentage-of-incremental-row" });
-    const idle = chart.addDimension("idle", { algorithm: "percentage-of-incremental-row" });
+    const user = chart.addDimension("user", {
+      algorithm: "percentage-of-incremental-row",
+    });
+    const idle = chart.addDimension("idle", {
+      algorithm: "percentage-of-incremental-row",
+    });
     const rows = [[100, 900], [130, 970], [190, 1010]];
     rows.forEach(([u, i], k) => {
       const t = 1.5 + k;
@@ -185,14 +230,17 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
     assert(Number.isNaN(valueAt(chart, d, 16)));
   });
 
-  await t.step("BEGIN microseconds move last collected time (trusted duration)", () => {
-    const { chart, dim } = chartWith("absolute");
-    collect(chart, dim, 1, 10.2);
-    chart.next(11.9 * S, 1_000_000, true); // the plugin says 1 s passed, not 1.7
-    dim.set(2, 11_900);
-    chart.done(11.9 * S, false);
-    // last collected = 10.5 + 1.0 = 11.5 -> slot 11 stored
-    assertEquals(chart.lastCollectedUt, 11.5 * S);
-    assertEquals(valueAt(chart, dim, 11), 2);
-  });
+  await t.step(
+    "BEGIN microseconds move last collected time (trusted duration)",
+    () => {
+      const { chart, dim } = chartWith("absolute");
+      collect(chart, dim, 1, 10.2);
+      chart.next(11.9 * S, 1_000_000, true); // the plugin says 1 s passed, not 1.7
+      dim.set(2, 11_900);
+      chart.done(11.9 * S, false);
+      // last collected = 10.5 + 1.0 = 11.5 -> slot 11 stored
+      assertEquals(chart.lastCollectedUt, 11.5 * S);
+      assertEquals(valueAt(chart, dim, 11), 2);
+    },
+  );
 });

@@ -22,7 +22,9 @@ Deno.test("storage numbers", async (t) => {
   });
 
   await t.step("exact values netdata packs exactly", () => {
-    for (const v of [1, 10, 42, 100, 1000, 12345, 0.5, 0.25, -7, -1234.5, 16777215]) {
+    for (
+      const v of [1, 10, 42, 100, 1000, 12345, 0.5, 0.25, -7, -1234.5, 16777215]
+    ) {
       assertEquals(unpackStorageNumber(packStorageNumber(v)), v, `value ${v}`);
     }
   });
@@ -31,7 +33,10 @@ Deno.test("storage numbers", async (t) => {
     // 1 -> multiplied by 10 while below 0x0019999e, 7 times at most: 10^7
     assertEquals(packStorageNumber(1, 0), (7 << 27) + 10000000);
     // 20000000 -> divided once by 10 to 2000000, multiply flag + m=1
-    assertEquals(packStorageNumber(20000000, 0), (1 << 30) + (1 << 27) + 2000000);
+    assertEquals(
+      packStorageNumber(20000000, 0),
+      (1 << 30) + (1 << 27) + 2000000,
+    );
     // negative sign bit
     assertEquals(packStorageNumber(-1, 0) >>> 31, 1);
   });
@@ -42,16 +47,20 @@ Deno.test("storage numbers", async (t) => {
     assertEquals(unpackStorageNumber(sn), 12.5);
   });
 
-  await t.step("round trip: relative error < 1e-6, absolute resolution 1e-7 (property)", () => {
-    fc.assert(
-      fc.property(fc.double({ min: -1e12, max: 1e12, noNaN: true }), (v) => {
-        const back = unpackStorageNumber(packStorageNumber(v));
-        // 24-bit mantissa, at most 7 decimal digits after the point.
-        return Math.abs(back - v) <= Math.max(Math.abs(v) * 1e-6, 0.5e-7 + 1e-15);
-      }),
-      { numRuns: 5000 },
-    );
-  });
+  await t.step(
+    "round trip: relative error < 1e-6, absolute resolution 1e-7 (property)",
+    () => {
+      fc.assert(
+        fc.property(fc.double({ min: -1e12, max: 1e12, noNaN: true }), (v) => {
+          const back = unpackStorageNumber(packStorageNumber(v));
+          // 24-bit mantissa, at most 7 decimal digits after the point.
+          return Math.abs(back - v) <=
+            Math.max(Math.abs(v) * 1e-6, 0.5e-7 + 1e-15);
+        }),
+        { numRuns: 5000 },
+      );
+    },
+  );
 
   await t.step("ties round to even, as lrint()", () => {
     // 0.0000025 * 10^7 ... choose a value whose scaled mantissa is x.5 exactly:
