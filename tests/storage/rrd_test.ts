@@ -77,7 +77,7 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
   await t.step("jittered collections still store on aligned seconds", () => {
     const { chart, dim } = chartWith("absolute");
     const times = [50.1, 51.05, 52.2, 52.95, 54.1, 55.0];
-    times.forEach((t, i) => collect(chart, dim, 7, t));
+    times.forEach((t) => collect(chart, dim, 7, t));
     assertEquals(chart.lastEntrySec() % 1, 0);
     for (let s = chart.firstEntrySec(); s <= chart.lastEntrySec(); s++) {
       assertEquals(valueAt(chart, dim, s), 7, `slot ${s}`);

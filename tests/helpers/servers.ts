@@ -1,0 +1,164 @@
+/**
+ * Real servers for end-to-end tests, each on free loopback ports in its own
+ * temp dir: VictoriaMetrics and Graphite's carbon-cache.
+ *
+ * @module
+ */
+import { freePort, httpOk, start, waitFor } from "./e2e.ts";
+import type { Proc } from "./e2e.ts";
+
+/** One series from VictoriaMetrics' /api/v1/export. */
+export interface VmSeries {
+  metric: Record<string, string>;
+  values: number[];
+  timestamps: number[];
+}
+
+/** A running VictoriaMetrics. */
+export interface Victoria {
+  graphitePort: number;
+  opentsdbPort: number;
+  httpPort: number;
+  /** Flushes, then exports every series whose name matches `regex`. */
+  series(regex: string): Promise<VmSeries[]>;
+  stop(): Promise<void>;
+}
+
+export const VICTORIA_BIN = "/usr/bin/victoria-metrics";
+
+/** Starts VictoriaMetrics with Graphite and OpenTSDB listeners. */
+export async function startVictoria(): Promise<Victoria> {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-vm-" });
+  const [httpPort, graphitePort, opentsdbPort] = [
+    freePort(),
+    freePort(),
+    freePort(),
+  ];
+  const proc: Proc = start(VICTORIA_BIN, [
+    `-storageDataPath=${dir}`,
+    `-httpListenAddr=127.0.0.1:${httpPort}`,
+    `-graphiteListenAddr=127.0.0.1:${graphitePort}`,
+    `-opentsdbListenAddr=127.0.0.1:${opentsdbPort}`,
+    "-loggerLevel=ERROR",
+    "-search.latencyOffset=0s",
+  ]);
+  const base = `http://127.0.0.1:${httpPort}`;
+  try {
+    await waitFor("VictoriaMetrics /health", () => httpOk(`${base}/health`));
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\n${proc.output()}`);
+  }
+  return {
+    graphitePort,
+    opentsdbPort,
+    httpPort,
+    async series(regex: string) {
+      await httpOk(`${base}/internal/force_flush`);
+      const r = await fetch(`${base}/api/v1/export`, {
+        method: "POST",
+        body: new URLSearchParams({ "match[]": `{__name__=~"${regex}"}` }),
+      });
+      const text = await r.text();
+      if (!r.ok) throw new Error(`export failed: ${r.status} ${text}`);
+      return text.trim() === ""
+        ? []
+        : text.trim().split("\n").map((l) => JSON.parse(l) as VmSeries);
+    },
+    async stop() {
+      await proc.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+export const CARBON_BIN = "/usr/bin/carbon-cache";
+
+/** A running carbon-cache. */
+export interface Carbon {
+  port: number;
+  dataDir: string;
+  /** `timestamp -> value` of a metric, via whisper-fetch; empty slots left out. */
+  fetch(metric: string, fromSec: number): Promise<Map<number, number>>;
+  stop(): Promise<void>;
+}
+
+/** Starts carbon-cache with 1-second retention, writes unthrottled. */
+export async function startCarbon(): Promise<Carbon> {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-carbon-" });
+  const port = freePort();
+  for (const d of ["storage", "whisper", "lists", "conf", "log", "run"]) {
+    await Deno.mkdir(`${dir}/${d}`);
+  }
+  await Deno.writeTextFile(
+    `${dir}/conf/storage-schemas.conf`,
+    "[default]\npattern = .*\nretentions = 1s:1h\n",
+  );
+  await Deno.writeTextFile(
+    `${dir}/conf/carbon.conf`,
+    `[cache]
+STORAGE_DIR = ${dir}/storage
+LOCAL_DATA_DIR = ${dir}/whisper
+WHITELISTS_DIR = ${dir}/lists
+CONF_DIR = ${dir}/conf
+LOG_DIR = ${dir}/log
+PID_DIR = ${dir}/run
+USER =
+ENABLE_LOGROTATION = False
+LINE_RECEIVER_INTERFACE = 127.0.0.1
+LINE_RECEIVER_PORT = ${port}
+PICKLE_RECEIVER_PORT = 0
+CACHE_QUERY_PORT = 0
+ENABLE_UDP_LISTENER = False
+MAX_CACHE_SIZE = inf
+MAX_UPDATES_PER_SECOND = inf
+MAX_CREATES_PER_MINUTE = inf
+CACHE_WRITE_STRATEGY = sorted
+`,
+  );
+  const proc = start(CARBON_BIN, [
+    `--config=${dir}/conf/carbon.conf`,
+    "--nodaemon",
+    "start",
+  ]);
+  try {
+    await waitFor("carbon-cache line receiver", async () => {
+      try {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        c.close();
+        return true;
+      } catch {
+        return undefined;
+      }
+    }, 20000);
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\n${proc.output()}`);
+  }
+  return {
+    port,
+    dataDir: `${dir}/whisper`,
+    async fetch(metric: string, fromSec: number) {
+      const file = `${dir}/whisper/${metric.replaceAll(".", "/")}.wsp`;
+      const out = await new Deno.Command("whisper-fetch", {
+        args: [`--from=${fromSec}`, file],
+        stdout: "piped",
+        stderr: "piped",
+      })
+        .output();
+      if (out.code !== 0) throw new Error(new TextDecoder().decode(out.stderr));
+      const m = new Map<number, number>();
+      for (
+        const line of new TextDecoder().decode(out.stdout).trim().split("\n")
+      ) {
+        const [ts, v] = line.split("\t");
+        if (v !== undefined && v !== "None") m.set(Number(ts), Number(v));
+      }
+      return m;
+    },
+    async stop() {
+      await proc.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}
