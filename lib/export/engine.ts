@@ -19,7 +19,12 @@ import type { Chart, Database, Dimension } from "../storage/rrd.ts";
 import { BatchWriter, SendBuffer } from "./buffer.ts";
 import { CONNECTORS } from "./connectors/mod.ts";
 import type { Connector, MetricLine } from "./connectors/mod.ts";
-import { formatCollected, formatFixed7, sanitizeName } from "./format.ts";
+import {
+  formatCollected,
+  formatFixed7,
+  sanitizeHostname,
+  sanitizeName,
+} from "./format.ts";
 import { Sender } from "./transport.ts";
 import type { Dialer } from "./transport.ts";
 import { storedSlotRange } from "./window.ts";
@@ -296,7 +301,7 @@ export class Exporter {
     const connector = this.#connector;
     const agg = this.#agg;
     for (const host of this.#db.hosts()) {
-      line.hostname = sanitizeName(
+      line.hostname = sanitizeHostname(
         host.isLocal ? this.#cfg.hostname : host.hostname,
       );
       for (const chart of host.charts.values()) {

@@ -55,3 +55,15 @@ export function sanitizeName(name: string): string {
   }
   return clean ? name : name.replace(/[^A-Za-z0-9.]/g, "_");
 }
+
+/**
+ * The hostname part of a line. netdata writes it unchanged; skiff keeps what
+ * is safe in both protocols (letters, digits, `-`, `_`, `.`, `/`, so
+ * `edge-1.example` stays as netdata sends it) and turns anything that could
+ * break a line or an OpenTSDB tag (spaces, `=`, control characters) into `_`.
+ */
+export function sanitizeHostname(name: string): string {
+  return /^[A-Za-z0-9._\/-]*$/.test(name)
+    ? name
+    : name.replace(/[^A-Za-z0-9._\/-]/g, "_");
+}

@@ -2,6 +2,7 @@ import { assertEquals } from "../helpers/assert.ts";
 import {
   formatCollected,
   formatFixed7,
+  sanitizeHostname,
   sanitizeName,
 } from "../../lib/export/format.ts";
 import { graphite } from "../../lib/export/connectors/graphite.ts";
@@ -32,6 +33,14 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
     assertEquals(sanitizeName("net.eth0 (wan)"), "net.eth0__wan_");
     assertEquals(sanitizeName("a\nb=c;d"), "a_b_c_d");
   });
+  await t.step(
+    "hostnames keep - and . as netdata sends them; separators become _",
+    () => {
+      assertEquals(sanitizeHostname("edge-1.example"), "edge-1.example");
+      assertEquals(sanitizeHostname("my host"), "my_host");
+      assertEquals(sanitizeHostname("a=b\nc"), "a_b_c");
+    },
+  );
   await t.step("graphite and opentsdb lines", () => {
     const m = {
       prefix: "netdata",
