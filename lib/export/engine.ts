@@ -80,7 +80,7 @@ export class Exporter {
   readonly #batch = new BatchWriter();
   readonly #agg: AggregateResult = { value: NaN, count: 0 };
   readonly #line: MetricLine;
-  /** Last stored slot exported per chart: the next window starts after it. */
+  /** Last stored slot looked at per chart: the next window starts after it. */
   readonly #exportedThrough = new WeakMap<Chart, number>();
   readonly #chartNames = new WeakMap<Chart, string>();
   readonly #dimNames = new WeakMap<Dimension, string>();
@@ -333,8 +333,14 @@ export class Exporter {
           chart.firstEntrySec(),
           chart.lastEntrySec(),
         );
+        // Remember how far this chart was looked at, even when nothing was
+        // sent: the exporter's own charts are completed after formatting, so
+        // their slot at `before` is stored too late for this window.
+        this.#exportedThrough.set(
+          chart,
+          range ? range.to : Math.min(chart.lastEntrySec(), before),
+        );
         if (!range) continue;
-        let any = false;
         for (let i = 0; i < dims.length; i++) {
           const d = dims[i];
           if (
@@ -343,13 +349,11 @@ export class Exporter {
           ) continue;
           aggregate(chart, d, range.from, range.to, kind, agg);
           if (agg.count === 0) continue;
-          any = true;
           line.dimensionId = this.#dimName(d);
           line.value = formatFixed7(agg.value);
           line.timestamp = before;
           batch.writeLine(connector.formatLine(line));
         }
-        if (any) this.#exportedThrough.set(chart, range.to);
       }
     }
   }

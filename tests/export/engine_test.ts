@@ -375,6 +375,33 @@ Deno.test("exporter against real sockets", async (t) => {
       }
     },
   );
+
+  await t.step(
+    "average: the self charts, completed after formatting, are exported the next cycle",
+    async () => {
+      const sink = TcpSink.start();
+      try {
+        const f = fixture({
+          backend:
+            `destination = 127.0.0.1:${sink.port}\ndata source = average\nupdate every = 1`,
+        });
+        for (let i = 0; i < 4; i++) await f.cycle();
+        const writes = () =>
+          sink.lines().filter((l) =>
+            l.startsWith("netdata.local.netdata.backend_ops.write ")
+          );
+        await waitFor(() => writes().length >= 2);
+        const sent = writes();
+        // cycle 1 stores nothing (first completion); cycles 2 and 3 each wrote once
+        assertEquals(sent.map((l) => l.split(" ")[1]), [
+          "1.0000000",
+          "1.0000000",
+        ]);
+      } finally {
+        await sink.close();
+      }
+    },
+  );
 });
 
 /** Polls `cond` (a real socket needs real time to deliver) for up to 5 s. */
