@@ -162,3 +162,123 @@ CACHE_WRITE_STRATEGY = sorted
     },
   };
 }
+
+export const NETDATA_BIN = "/usr/sbin/netdata";
+/** Where Debian's netdata package keeps its plugins. */
+export const NETDATA_PLUGINS_DIR = "/usr/lib/netdata/plugins.d";
+
+/** A running private netdata 1.37. */
+export interface Netdata {
+  port: number;
+  dir: string;
+  /** GET a path of its API, parsed as JSON. */
+  api<T = unknown>(path: string): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private netdata with only its proc plugin, in-memory database,
+ * no health, ML or registry, its web server on a free loopback port.
+ * `extra` is appended to netdata.conf; `files` are written under DIR/etc.
+ */
+export async function startNetdata(
+  options: {
+    hostname?: string;
+    extra?: string;
+    files?: Record<string, string>;
+  } = {},
+): Promise<Netdata> {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-netdata-" });
+  const port = freePort();
+  for (const d of ["etc", "cache", "lib", "log", "run"]) {
+    await Deno.mkdir(`${dir}/${d}`);
+  }
+  for (const [name, text] of Object.entries(options.files ?? {})) {
+    await Deno.writeTextFile(`${dir}/etc/${name}`, text);
+  }
+  const off = [
+    "apps",
+    "charts.d",
+    "python.d",
+    "go.d",
+    "cgroups",
+    "tc",
+    "idlejitter",
+    "diskspace",
+    "timex",
+    "ebpf",
+    "statsd",
+    "fping",
+    "ioping",
+    "perf",
+    "slabinfo",
+    "nfacct",
+    "cups",
+    "freeipmi",
+    "checks",
+  ].map((p) => `    ${p} = no`).join("\n");
+  await Deno.writeTextFile(
+    `${dir}/netdata.conf`,
+    `[global]
+    run as user = root
+    memory mode = ram
+    hostname = ${options.hostname ?? "netdata-e2e"}
+    update every = 1
+[directories]
+    config = ${dir}/etc
+    cache = ${dir}/cache
+    lib = ${dir}/lib
+    log = ${dir}/log
+    run = ${dir}/run
+[web]
+    bind to = 127.0.0.1:${port}
+[ml]
+    enabled = no
+[health]
+    enabled = no
+[registry]
+    enabled = no
+[statsd]
+    enabled = no
+[plugins]
+    proc = yes
+${off}
+    enable running new plugins = no
+${options.extra ?? ""}
+`,
+  );
+  const proc = start(NETDATA_BIN, [
+    "-c",
+    `${dir}/netdata.conf`,
+    "-D",
+    "-P",
+    `${dir}/run/pid`,
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  try {
+    await waitFor(
+      "netdata /api/v1/info",
+      () => httpOk(`${base}/api/v1/info`),
+      20000,
+    );
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\n${proc.output()}`);
+  }
+  return {
+    port,
+    dir,
+    async api<T>(path: string) {
+      const r = await fetch(`${base}${path}`);
+      const text = await r.text();
+      if (!r.ok) {
+        throw new Error(`netdata ${path}: ${r.status} ${text.slice(0, 200)}`);
+      }
+      return JSON.parse(text) as T;
+    },
+    async stop() {
+      await proc.stop();
+      await Deno.remove(dir, { recursive: true }).catch(() => {});
+    },
+  };
+}

@@ -433,6 +433,13 @@ export class ProcCollector implements Collector {
         physicalIn += dev.receivedBytes;
         physicalOut += dev.sentBytes;
       }
+      if (
+        !this.#o.host.chart(`net.${dev.name}`) && dev.receivedBytes === 0 &&
+        dev.sentBytes === 0
+      ) {
+        // netdata's "auto": an interface is charted once it has traffic.
+        continue;
+      }
       const chart = this.#chart({
         id: `net.${dev.name}`,
         title: "Bandwidth",
