@@ -230,12 +230,18 @@ export class PluginRunner {
     this.#log.info(
       `started ${this.plugin.path} (pid ${child.pid}) every ${this.updateEverySec}s`,
     );
+    const stdout = child.stdout.getReader();
+    const stderrReader = child.stderr.getReader();
+    // Stopping kills the plugin (as netdata does, its pid only) and stops
+    // reading: a grandchild it left behind may hold the pipes open.
     const onAbort = () => {
       try {
         child.kill("SIGTERM");
       } catch {
         // already gone
       }
+      stdout.cancel().catch(() => {});
+      stderrReader.cancel().catch(() => {});
     };
     signal.addEventListener("abort", onAbort, { once: true });
 
@@ -282,9 +288,13 @@ export class PluginRunner {
       },
     };
     const completionsBefore = writer.completions;
-    const stderr = this.#pipeStderr(child.stderr);
+    const stderr = this.#pipeStderr(stderrReader);
     try {
-      for await (const chunk of child.stdout) splitter.push(chunk, sink);
+      for (;;) {
+        const { value, done } = await stdout.read();
+        if (done) break;
+        splitter.push(value, sink);
+      }
     } catch (err) {
       this.#log.warn(`reading its output failed: ${(err as Error).message}`);
     }
@@ -300,7 +310,9 @@ export class PluginRunner {
     };
   }
 
-  async #pipeStderr(stream: ReadableStream<Uint8Array>): Promise<void> {
+  async #pipeStderr(
+    reader: ReadableStreamDefaultReader<Uint8Array>,
+  ): Promise<void> {
     const splitter = new LineSplitter(4096);
     const log = this.#log;
     const sink = {
@@ -308,7 +320,11 @@ export class PluginRunner {
       oversize: () => {},
     };
     try {
-      for await (const chunk of stream) splitter.push(chunk, sink);
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        splitter.push(value, sink);
+      }
     } catch {
       // the plugin went away
     }
