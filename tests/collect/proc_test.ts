@@ -1,0 +1,302 @@
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertMatch,
+  assertThrows,
+} from "../helpers/assert.ts";
+import { ManualClock } from "../../lib/clock.ts";
+import { ProcCollector } from "../../lib/collect/proc/mod.ts";
+import {
+  parseDiskstats,
+  parseKeyValues,
+  parseLoadavg,
+  parseNetDev,
+  parseProcStat,
+  parseUptimeMs,
+  simplePatternMatch,
+} from "../../lib/collect/proc/parse.ts";
+import {
+  DirectReader,
+  parseTailOutput,
+  TailReader,
+} from "../../lib/collect/proc/reader.ts";
+import { Logger, memorySink } from "../../lib/log.ts";
+import { valueAt } from "../../lib/storage/query.ts";
+import { Database } from "../../lib/storage/rrd.ts";
+
+const NET_DEV = (rx: number, tx: number, vrx: number) =>
+  `Inter-|   Receive                                                |  Transmit
+ face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+    lo: 999999     10    0    0    0     0          0         0   999999      10    0    0    0     0       0          0
+  eth0: ${rx}     10    0    0    0     0          0         0   ${tx}      10    0    0    0     0       0          0
+ veth0: ${vrx}     10    0    0    0     0          0         0   0      10    0    0    0     0       0          0
+ quiet: 0     0    0    0    0     0          0         0   0      0    0    0    0     0       0          0
+`;
+
+const STAT = (user: number, system: number, idle: number) =>
+  `cpu  ${user} 0 ${system} ${idle} 0 0 0 0 0 0
+cpu0 ${user} 0 ${system} ${idle} 0 0 0 0 0 0
+intr ${1000 + user} 0 0
+ctxt ${5000 + system}
+btime 1700000000
+processes ${300 + idle}
+procs_running 3
+procs_blocked 1
+`;
+
+const MEMINFO = `MemTotal:        8000000 kB
+MemFree:         2000000 kB
+MemAvailable:    5000000 kB
+Buffers:          100000 kB
+Cached:          1000000 kB
+Shmem:            100000 kB
+SReclaimable:     200000 kB
+Committed_AS:    3000000 kB
+`;
+
+/** A fake root with /proc and /sys files; `round` rewrites the counters. */
+async function fakeRoot() {
+  const root = await Deno.makeTempDir({ prefix: "skiff-proc-" });
+  for (
+    const d of [
+      "proc/net",
+      "sys/devices/virtual/net/veth0",
+      "sys/devices/virtual/net/quiet",
+      "sys/block/vda/queue",
+    ]
+  ) {
+    await Deno.mkdir(`${root}/${d}`, { recursive: true });
+  }
+  await Deno.writeTextFile(
+    `${root}/sys/devices/virtual/net/veth0/ifindex`,
+    "5\n",
+  );
+  await Deno.writeTextFile(
+    `${root}/sys/devices/virtual/net/quiet/ifindex`,
+    "6\n",
+  );
+  await Deno.writeTextFile(
+    `${root}/sys/block/vda/queue/hw_sector_size`,
+    "512\n",
+  );
+  await Deno.writeTextFile(`${root}/proc/meminfo`, MEMINFO);
+  await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
+  const round = async (k: number) => {
+    await Deno.writeTextFile(
+      `${root}/proc/stat`,
+      STAT(100 + 30 * k, 50 + 10 * k, 800 + 60 * k),
+    );
+    await Deno.writeTextFile(
+      `${root}/proc/net/dev`,
+      NET_DEV(1000 + 1000 * k, 500 + 1000 * k, 10 + 10 * k),
+    );
+    await Deno.writeTextFile(
+      `${root}/proc/diskstats`,
+      ` 254       0 vda 10 0 ${100 + 2048 * k} 0 5 0 ${
+        50 + 1024 * k
+      } 0 0 0 0\n 254       1 vda1 10 0 100 0 5 0 50 0 0 0 0\n`,
+    );
+  };
+  return { root, round };
+}
+
+function collector(root: string, modules: Record<string, boolean> = {}) {
+  const db = new Database({ hostname: "h" });
+  const logs = memorySink();
+  const proc = new ProcCollector({
+    host: db.localhost,
+    log: new Logger("proc", { sink: logs.sink }),
+    updateEverySec: 1,
+    history: 60,
+    modules,
+    root,
+    reader: new DirectReader(root),
+  });
+  return { db, logs, proc };
+}
+
+Deno.test("/proc collectors", async (t) => {
+  await t.step(
+    "parsers: netdata's fields, guest time taken out of user",
+    () => {
+      const s = parseProcStat(
+        "cpu  110 20 30 40 5 6 7 8 10 4\nintr 99 1 2\nctxt 7\nprocesses 12\nprocs_running 2\n",
+      );
+      assertEquals(s.cpus[0].user, 100, "user - guest");
+      assertEquals(s.cpus[0].nice, 16, "nice - guest_nice");
+      assertEquals([
+        s.interrupts,
+        s.contextSwitches,
+        s.processesStarted,
+        s.processesRunning,
+      ], [99, 7, 12, 2]);
+      assertEquals(
+        s.processesBlocked,
+        undefined,
+        "missing fields stay missing",
+      );
+      assertEquals(parseLoadavg("0.50 1.25 2.00 3/456 789\n"), {
+        load1: 0.5,
+        load5: 1.25,
+        load15: 2,
+        activeProcesses: 456,
+      });
+      assertThrows(() => parseLoadavg("0.5\n"), /at least 5 fields/);
+      assertEquals(parseUptimeMs("12345.67 999.00\n"), 12345670);
+      assertThrows(() => parseUptimeMs("garbage"), /cannot read uptime/);
+      assertEquals(
+        parseKeyValues("MemTotal:  10 kB\npgpgin 5\nbad line\n"),
+        new Map([["MemTotal", 10], ["pgpgin", 5]]),
+      );
+      assertEquals(parseNetDev(NET_DEV(1, 2, 3))[1], {
+        name: "eth0",
+        receivedBytes: 1,
+        sentBytes: 2,
+      });
+      const disks = parseDiskstats(" 8 0 sda 1 0 200 0 1 0 100 0 0 0 0\n");
+      assertEquals([
+        disks[0].name,
+        disks[0].readSectors,
+        disks[0].writtenSectors,
+      ], ["sda", 200, 100]);
+      assert(simplePatternMatch("lo fireqos* *-ifb", "fireqos_x"));
+      assert(!simplePatternMatch("lo fireqos* *-ifb", "eth0"));
+    },
+  );
+
+  await t.step(
+    "two collections one second apart: hand-computed rates and sizes",
+    async () => {
+      const { root, round } = await fakeRoot();
+      const { db, proc } = collector(root);
+      const clock = new ManualClock(1_700_000_000_000);
+      for (const k of [0, 1]) {
+        await round(k);
+        await proc.collect(clock.nowMs());
+        await clock.advance(1000);
+      }
+      const at = (chartId: string, dim: string) => {
+        const c = db.localhost.chart(chartId);
+        assert(c, `${chartId} exists`);
+        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
+      };
+      // cpu: deltas user 30, system 10, idle 60 of 100 jiffies
+      assertAlmostEquals(at("system.cpu", "user"), 30, 1e-3);
+      assertAlmostEquals(at("system.cpu", "system"), 10, 1e-3);
+      assertAlmostEquals(at("cpu.cpu0", "user"), 30, 1e-3);
+      assertEquals(
+        db.localhost.chart("system.cpu")!.dimension("idle")!.hidden,
+        true,
+      );
+      assertEquals(at("system.intr", "interrupts"), 30);
+      assertEquals(at("system.ctxt", "switches"), 10);
+      assertEquals(at("system.forks", "started"), 60);
+      assertEquals([
+        at("system.processes", "running"),
+        at("system.processes", "blocked"),
+      ], [3, -1]);
+      // memory, MiB: cached = Cached + SReclaimable - Shmem, used = the rest
+      assertAlmostEquals(at("system.ram", "cached"), 1100000 / 1024, 0.01);
+      assertAlmostEquals(at("system.ram", "used"), 4800000 / 1024, 0.01);
+      assertAlmostEquals(
+        at("mem.available", "MemAvailable"),
+        5000000 / 1024,
+        0.01,
+      );
+      assertAlmostEquals(at("system.uptime", "uptime"), 12345.67, 0.01);
+      // network: 1000 bytes/s = 8 kilobits/s; lo excluded, quiet (no traffic) not charted
+      assertEquals([at("net.eth0", "received"), at("net.eth0", "sent")], [
+        8,
+        -8,
+      ]);
+      assertAlmostEquals(at("net.veth0", "received"), 0.08, 1e-6);
+      assertEquals(db.localhost.chart("net.lo"), undefined);
+      assertEquals(db.localhost.chart("net.quiet"), undefined);
+      // system.net sums physical interfaces only (veth0 is virtual)
+      assertEquals(at("system.net", "InOctets"), 8);
+      // disks: 2048 sectors of 512 bytes per second = 1024 KiB/s; no partitions
+      assertEquals([at("disk.vda", "reads"), at("disk.vda", "writes")], [
+        1024,
+        -512,
+      ]);
+      assertEquals(db.localhost.chart("disk.vda1"), undefined);
+      assertEquals([at("system.io", "in"), at("system.io", "out")], [
+        1024,
+        -512,
+      ]);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "a missing file is one warning and the others go on",
+    async () => {
+      const { root, round } = await fakeRoot();
+      await round(0);
+      await Deno.remove(`${root}/proc/diskstats`);
+      const { db, logs, proc } = collector(root);
+      const clock = new ManualClock(1_700_000_000_000);
+      for (let i = 0; i < 3; i++) {
+        await proc.collect(clock.nowMs());
+        await clock.advance(1000);
+      }
+      const warnings = logs.lines.filter((l) => l.includes(" warn "));
+      // loadavg and vmstat are not in the fake root either: one warning each, once
+      assertEquals(warnings.length, 3, warnings.join("\n"));
+      assertMatch(
+        warnings.join("\n"),
+        /cannot read .*\/proc\/diskstats; skipping it/,
+      );
+      assert(db.localhost.chart("system.cpu"));
+      assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step("[plugin:proc] switches a file off", async () => {
+    const { root, round } = await fakeRoot();
+    await round(0);
+    const { db, logs, proc } = collector(root, {
+      "/proc/net/dev": false,
+      "/proc/vmstat": false,
+    });
+    await proc.collect(1_700_000_000_000);
+    assertEquals(
+      [...db.localhost.charts.keys()].filter((id) => id.startsWith("net.")),
+      [],
+    );
+    assert(
+      !logs.lines.some((l) => l.includes("vmstat")),
+      "a disabled file is not a warning",
+    );
+    await Deno.remove(root, { recursive: true });
+  });
+
+  await t.step(
+    "the tail reader: one process for many files, missing ones absent",
+    async () => {
+      const { root, round } = await fakeRoot();
+      await round(0);
+      await Deno.writeTextFile(`${root}/proc/blank`, "a\n\nb\n");
+      const direct = await new DirectReader(root).read([
+        "/proc/stat",
+        "/proc/blank",
+        "/proc/nope",
+      ]);
+      const tail = await new TailReader(root).read([
+        "/proc/stat",
+        "/proc/blank",
+        "/proc/nope",
+      ]);
+      assertEquals(tail, direct);
+      assertEquals(tail.get("/proc/blank"), "a\n\nb\n");
+      assertEquals(tail.has("/proc/nope"), false);
+      assertEquals(
+        parseTailOutput("==> /a <==\nx\n\n==> /b <==\ny\n", ["/a", "/b"]),
+        new Map([["/a", "x\n"], ["/b", "y\n"]]),
+      );
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+});
