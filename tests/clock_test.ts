@@ -67,7 +67,7 @@ Deno.test("log lines carry time, level and component; levels filter", () => {
   log.child("export").warn("careful");
   assertEquals(logs.lines.length, 1);
   assert(
-    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z warn  export: careful$/.test(
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z warn {2}export: careful$/.test(
       logs.lines[0],
     ),
     logs.lines[0],
