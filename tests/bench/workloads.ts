@@ -1,0 +1,252 @@
+/**
+ * Workloads shared by the `deno bench` files and scripts/bench.ts: each
+ * builds its data once and returns a function doing one measured unit of
+ * work, with the number of items (lines, values, slots) that unit handles.
+ *
+ * @module
+ */
+import type { Clock } from "../../lib/clock.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
+import { Exporter } from "../../lib/export/engine.ts";
+import { BatchWriter } from "../../lib/export/buffer.ts";
+import { graphite } from "../../lib/export/connectors/graphite.ts";
+import type { MetricLine } from "../../lib/export/connectors/types.ts";
+import { formatFixed7 } from "../../lib/export/format.ts";
+import type { Link } from "../../lib/export/transport.ts";
+import { Logger } from "../../lib/log.ts";
+import { HostWriter } from "../../lib/protocol/apply.ts";
+import { LineSplitter } from "../../lib/protocol/lines.ts";
+import { ProtocolParser } from "../../lib/protocol/parser.ts";
+import { aggregate } from "../../lib/storage/query.ts";
+import type { AggregateResult } from "../../lib/storage/query.ts";
+import { Database } from "../../lib/storage/rrd.ts";
+import type { Chart, Dimension } from "../../lib/storage/rrd.ts";
+
+/** One unit of measured work and how many items it handles. */
+export interface Workload {
+  items: number;
+  run(): void | Promise<void>;
+}
+
+const quiet = new Logger("bench", { sink: () => {}, level: "error" });
+
+/**
+ * A clock moved by plain assignment: benchmarks move time between
+ * collections without the macrotask a ManualClock waits for its sleepers.
+ */
+class SteppedClock implements Clock {
+  now: number;
+  constructor(startMs: number) {
+    this.now = startMs;
+  }
+  nowMs(): number {
+    return this.now;
+  }
+  sleepUntil(): Promise<void> {
+    return Promise.reject(new Error("nothing sleeps in a benchmark"));
+  }
+}
+
+/**
+ * plugins.d text through the line splitter, parser and storage: one chart
+ * of `dims` dimensions, `rounds` BEGIN/SET.../END blocks per unit.
+ */
+export function parseWorkload(dims = 100, rounds = 100): Workload {
+  const clock = new SteppedClock(1_700_000_000_000);
+  const db = new Database({ hostname: "bench" });
+  const parser = new ProtocolParser(
+    new HostWriter(db.localhost, {
+      clock,
+      defaultUpdateEverySec: 1,
+      historyEntries: 3600,
+      trustDurations: true,
+      pluginName: "bench",
+    }),
+  );
+  const splitter = new LineSplitter();
+  const sink = { line: (l: string) => parser.parseLine(l), oversize() {} };
+  let def = "CHART bench.values '' 'bench' 'n' bench bench.values line 1 1\n";
+  for (let d = 0; d < dims; d++) def += `DIMENSION d${d} '' absolute 1 1\n`;
+  splitter.pushText(def, sink);
+  const blocks: Uint8Array[] = [];
+  const enc = new TextEncoder();
+  for (let r = 0; r < rounds; r++) {
+    let b = "BEGIN bench.values 1000000\n";
+    for (let d = 0; d < dims; d++) b += `SET d${d} = ${r * 7 + d}\n`;
+    blocks.push(enc.encode(b + "END\n"));
+  }
+  return {
+    items: dims * rounds,
+    run() {
+      for (const b of blocks) {
+        clock.now += 1000;
+        splitter.push(b, sink);
+      }
+    },
+  };
+}
+
+/** Direct storage writes: `dims` values set and one chart completion per round. */
+export function storeWorkload(dims = 1000, rounds = 100): Workload {
+  const db = new Database({ hostname: "bench" });
+  const chart = db.localhost.addChart({
+    id: "bench.store",
+    updateEverySec: 1,
+    history: 3600,
+  });
+  const ds = Array.from(
+    { length: dims },
+    (_, i) => chart.addDimension(`d${i}`),
+  );
+  let t = 1_700_000_000;
+  return {
+    items: dims * rounds,
+    run() {
+      for (let r = 0; r < rounds; r++) {
+        t++;
+        const ms = t * 1000;
+        for (let i = 0; i < ds.length; i++) ds[i].set(i + r, ms);
+        chart.done(ms * 1000);
+      }
+    },
+  };
+}
+
+/** A chart with `dims` dimensions and `slots` stored slots (one per second). */
+export function filledChart(
+  dims: number,
+  slots: number,
+): { db: Database; chart: Chart; dims: Dimension[]; lastSec: number } {
+  const db = new Database({ hostname: "bench" });
+  const chart = db.localhost.addChart({
+    id: "bench.filled",
+    updateEverySec: 1,
+    history: slots,
+  });
+  const ds = Array.from(
+    { length: dims },
+    (_, i) => chart.addDimension(`d${i}`),
+  );
+  let t = 1_700_000_000;
+  for (let s = 0; s <= slots; s++) {
+    t++;
+    for (let i = 0; i < ds.length; i++) ds[i].set(s + i, t * 1000);
+    chart.done(t * 1_000_000);
+  }
+  return { db, chart, dims: ds, lastSec: chart.lastEntrySec() };
+}
+
+/** An average over 3,600 stored slots of one dimension. */
+export function queryWorkload(): Workload {
+  const { chart, dims, lastSec } = filledChart(1, 3600);
+  const out: AggregateResult = { value: NaN, count: 0 };
+  return {
+    items: 3600,
+    run() {
+      aggregate(chart, dims[0], lastSec - 3599, lastSec, "average", out);
+      if (out.count !== 3600) throw new Error(`queried ${out.count} slots`);
+    },
+  };
+}
+
+/** Graphite lines with computed values into the batch writer. */
+export function formatWorkload(lines = 100_000): Workload {
+  const batch = new BatchWriter();
+  const m: MetricLine = {
+    prefix: "netdata",
+    hostname: "edge-1",
+    chartId: "system.cpu",
+    dimensionId: "user",
+    value: "",
+    timestamp: 1_700_000_000,
+  };
+  return {
+    items: lines,
+    run() {
+      for (let i = 0; i < lines; i++) {
+        m.value = formatFixed7(i * 0.37);
+        batch.writeLine(graphite.formatLine(m));
+      }
+      batch.take();
+    },
+  };
+}
+
+/** A link that accepts every byte at once and never answers. */
+export function discardLink(): Link & { bytes: number } {
+  const link = {
+    bytes: 0,
+    write(p: Uint8Array) {
+      link.bytes += p.length;
+      return Promise.resolve(p.length);
+    },
+    read: () => new Promise<number | null>(() => {}),
+    close() {},
+  };
+  return link;
+}
+
+/**
+ * A database of `charts` x `dimsPerChart` dimensions collected every second
+ * and an exporter (average, graphite) over a link that discards: `collect`
+ * advances one second, `cycle` runs one export cycle.
+ */
+export function exportSetup(
+  options: {
+    charts?: number;
+    dimsPerChart?: number;
+    history?: number;
+    backend?: string;
+    link?: () => Promise<Link>;
+  } = {},
+) {
+  const { charts = 1000, dimsPerChart = 100, history = 60 } = options;
+  const clock = new SteppedClock(1_700_000_000_000);
+  const db = new Database({ hostname: "bench" });
+  const all: { chart: Chart; dims: Dimension[] }[] = [];
+  for (let c = 0; c < charts; c++) {
+    const chart = db.localhost.addChart({
+      id: `bench.c${c}`,
+      updateEverySec: 1,
+      history,
+    });
+    all.push({
+      chart,
+      dims: Array.from(
+        { length: dimsPerChart },
+        (_, i) => chart.addDimension(`d${i}`),
+      ),
+    });
+  }
+  const { config } = parseConfig(
+    `[backend]\nenabled = yes\nupdate every = 10\ndestination = 127.0.0.1:2003\n${
+      options.backend ?? ""
+    }\n`,
+    "bench.conf",
+    { systemHostname: "bench" },
+  );
+  const sink = discardLink();
+  const exporter = new Exporter(db, config.backend, {
+    clock,
+    log: quiet,
+    dial: options.link ?? (() => Promise.resolve(sink)),
+  });
+  let k = 0;
+  return {
+    clock,
+    db,
+    exporter,
+    sink,
+    dimensions: charts * dimsPerChart,
+    /** One second of collection for every dimension. */
+    collect() {
+      clock.now += 1000;
+      const ms = clock.now;
+      k++;
+      for (const { chart, dims } of all) {
+        for (let i = 0; i < dims.length; i++) dims[i].set(k + i, ms);
+        chart.done(ms * 1000);
+      }
+    },
+  };
+}
