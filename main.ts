@@ -4,6 +4,7 @@
  *   skiff run [--config FILE] [--log-level L]
  *   skiff check --config FILE
  *   skiff config
+ *   skiff permissions --config FILE
  *   skiff version
  *
  * @module
@@ -22,7 +23,15 @@ import type { ConfigResult } from "./lib/config/mod.ts";
 import { LOG_LEVELS, Logger } from "./lib/log.ts";
 import type { LogLevel } from "./lib/log.ts";
 import { Agent } from "./lib/agent.ts";
-import { SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
+import { discoverPlugins, SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
+import type { Config } from "./lib/config/mod.ts";
+import {
+  denoFlags,
+  missingPermissions,
+  missingPermissionsMessage,
+  permissionNeeds,
+} from "./lib/permissions.ts";
+import type { PermissionNeed } from "./lib/permissions.ts";
 
 const USAGE = `skiff ${SKIFF_VERSION}: a metrics agent for small edge hosts
 
@@ -30,6 +39,7 @@ Usage:
   skiff run [--config FILE] [--log-level LEVEL]   run the agent
   skiff check --config FILE                       validate a config, print it with defaults
   skiff config                                    print the default config, every key commented
+  skiff permissions --config FILE                 print the least Deno flags FILE needs
   skiff version                                   print the version
 
 Run "skiff COMMAND --help" for a command's options.
@@ -67,6 +77,18 @@ Prints a complete default config, every key commented with its meaning.
 `,
     options: { help: { type: "boolean" } },
   },
+  permissions: {
+    usage: `Usage: skiff permissions --config FILE
+
+Prints the least Deno permission flags the agent needs with FILE: the config
+file and plugins directories to read, tail and the enabled plugins to run,
+the destinations, listen addresses and parents to connect to. Why each is
+needed goes to standard error. Use them with deno run:
+
+  deno run $(skiff permissions --config FILE) main.ts run --config FILE
+`,
+    options: { config: { type: "string" }, help: { type: "boolean" } },
+  },
   version: {
     usage: "Usage: skiff version\n",
     options: { help: { type: "boolean" } },
@@ -77,8 +99,29 @@ function systemHostname(): string {
   try {
     return Deno.hostname();
   } catch {
-    return Deno.env.get("HOSTNAME") ?? "localhost";
+    // without --allow-sys=hostname; the permission check names the flag
+    return "localhost";
   }
+}
+
+/**
+ * Every permission `config` needs: the enabled plugins are found by scanning
+ * the plugins directories, when those can be read.
+ */
+async function needsOf(
+  config: Config,
+  configPath: string | undefined,
+): Promise<PermissionNeed[]> {
+  const base = permissionNeeds(config, { configPath, pluginPaths: [] });
+  const unreadable = await missingPermissions(
+    base.filter((n) => n.descriptor.name === "read"),
+  );
+  if (unreadable.length > 0) return base;
+  const { plugins } = await discoverPlugins(config);
+  return permissionNeeds(config, {
+    configPath,
+    pluginPaths: plugins.filter((p) => p.enabled).map((p) => p.path),
+  });
 }
 
 function usageError(message: string, usage: string): number {
@@ -118,6 +161,18 @@ async function run(values: Record<string, unknown>): Promise<number> {
     );
     return 1;
   }
+  const missing = await missingPermissions(
+    await needsOf(result.config, values.config as string | undefined),
+  );
+  if (missing.length > 0) {
+    console.error(missingPermissionsMessage(missing));
+    return 1;
+  }
+  const { errors: dirErrors } = await discoverPlugins(result.config);
+  if (dirErrors.length > 0) {
+    for (const e of dirErrors) console.error(`error: ${e}`);
+    return 1;
+  }
   const log = new Logger("skiff", {
     level: (level as LogLevel) ?? result.config.global.logLevel,
   });
@@ -152,6 +207,23 @@ async function check(values: Record<string, unknown>): Promise<number> {
   }
   console.log(effectiveConfigText(result.config));
   console.error(`${values.config}: OK (${result.warnings.length} warning(s))`);
+  return 0;
+}
+
+async function permissions(values: Record<string, unknown>): Promise<number> {
+  if (values.config === undefined) {
+    return usageError(
+      "permissions needs --config FILE",
+      COMMANDS.permissions.usage,
+    );
+  }
+  const path = values.config as string;
+  const result = await loadOrDefaults(path);
+  printMessages(result);
+  if (result.errors.length > 0) return 1;
+  const needs = await needsOf(result.config, path);
+  for (const n of needs) console.error(`${n.flag}    ${n.why}`);
+  console.log(denoFlags(needs).join(" "));
   return 0;
 }
 
@@ -194,6 +266,8 @@ export async function main(args: string[]): Promise<number> {
     case "config":
       console.log(defaultConfigText());
       return 0;
+    case "permissions":
+      return await permissions(values);
     default:
       console.log(`skiff ${SKIFF_VERSION}`);
       return 0;

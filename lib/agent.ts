@@ -94,8 +94,9 @@ export class Agent {
         }),
       );
     }
-    const { plugins, problems } = await discoverPlugins(c);
+    const { plugins, problems, errors } = await discoverPlugins(c);
     for (const p of problems) log.warn(p);
+    for (const e of errors) log.error(e);
     for (const p of plugins) {
       if (!p.enabled) {
         log.debug(`plugin ${p.name} found at ${p.path} but not enabled`);

@@ -36,9 +36,12 @@ const SERIAL_FAILURES_THRESHOLD = 10;
  */
 export async function discoverPlugins(
   config: Config,
-): Promise<{ plugins: PluginEntry[]; problems: string[] }> {
+): Promise<{ plugins: PluginEntry[]; problems: string[]; errors: string[] }> {
   const plugins: PluginEntry[] = [];
+  // A directory that does not exist is a warning (netdata's default one is
+  // often absent); one that exists but cannot be read is an error.
   const problems: string[] = [];
+  const errors: string[] = [];
   const seen = new Set<string>();
   for (const dir of config.directories.plugins) {
     let entries: Deno.DirEntry[];
@@ -46,11 +49,11 @@ export async function discoverPlugins(
       entries = [];
       for await (const e of Deno.readDir(dir)) entries.push(e);
     } catch (err) {
-      problems.push(
+      const message =
         `cannot read plugins directory "${dir}" ([directories] plugins): ${
           (err as Error).message
-        }`,
-      );
+        }`;
+      (err instanceof Deno.errors.NotFound ? problems : errors).push(message);
       continue;
     }
     entries.sort((a, b) => a.name.localeCompare(b.name));
@@ -68,7 +71,7 @@ export async function discoverPlugins(
       });
     }
   }
-  return { plugins, problems };
+  return { plugins, problems, errors };
 }
 
 /** Splits `command options` like a shell would for simple quoting. */

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { dirname, isAbsolute, join } from "node:path";
 import { parseIni } from "./ini.ts";
 import type { IniEntry } from "./ini.ts";
 import {
@@ -109,6 +110,11 @@ export interface ConfigResult {
 /** What the config cannot know by itself. */
 export interface ConfigEnvironment {
   systemHostname: string;
+  /**
+   * Relative paths in [directories] are taken from here: the config file's
+   * directory, so a config and its plugins can move together.
+   */
+  baseDir?: string;
 }
 
 /** Formats a message as `file:line: [section] key: text`. */
@@ -435,7 +441,7 @@ export function parseConfig(
     directories: {
       plugins: splitQuotedList(
         get("directories", "plugins", '"/usr/libexec/netdata/plugins.d"'),
-      ),
+      ).map((d) => env.baseDir && !isAbsolute(d) ? join(env.baseDir, d) : d),
       config: get("directories", "config", "/etc/netdata"),
       stockConfig: get(
         "directories",
@@ -501,7 +507,7 @@ export async function loadConfigFile(
       }],
     };
   }
-  return parseConfig(text, path, env);
+  return parseConfig(text, path, { baseDir: dirname(path), ...env });
 }
 
 function commented(text: string): string {

@@ -1,0 +1,160 @@
+/**
+ * The least Deno permissions a config needs, as flags to print and as
+ * descriptors to check at start: nothing is touched before every one is
+ * known to be granted, and skiff never prompts.
+ *
+ * @module
+ */
+
+import type { Config } from "./config/mod.ts";
+import type { Destination } from "./config/destination.ts";
+import { TAIL_COMMAND } from "./collect/proc/reader.ts";
+
+/** What a config needs, by kind; each list sorted and without repeats. */
+export interface NeededPermissions {
+  read: string[];
+  run: string[];
+  net: string[];
+  sys: string[];
+}
+
+/** One permission skiff needs, with why, for the start-up message. */
+export interface PermissionNeed {
+  descriptor: Deno.PermissionDescriptor;
+  /** The flag that grants it, e.g. `--allow-net=graphite.example:2003`. */
+  flag: string;
+  why: string;
+}
+
+/** `host:port` as Deno's --allow-net spells it (IPv6 in brackets). */
+export function netAddress(hostname: string, port: number): string {
+  return hostname.includes(":")
+    ? `[${hostname}]:${port}`
+    : `${hostname}:${port}`;
+}
+
+function tcp(destinations: Destination[]): { host: string; why: string }[] {
+  const out: { host: string; why: string }[] = [];
+  for (const d of destinations) {
+    if (d.kind === "tcp") {
+      out.push({ host: netAddress(d.hostname, d.port), why: d.text });
+    }
+  }
+  return out;
+}
+
+/**
+ * Every permission `config` (read from `configPath`) needs, given the paths
+ * of the plugins that will run (found by scanning the plugins directories).
+ */
+export function permissionNeeds(
+  config: Config,
+  options: { configPath?: string; pluginPaths: string[] },
+): PermissionNeed[] {
+  const needs: PermissionNeed[] = [];
+  const add = (
+    descriptor: Deno.PermissionDescriptor,
+    flag: string,
+    why: string,
+  ) => {
+    if (!needs.some((n) => n.flag === flag)) {
+      needs.push({ descriptor, flag, why });
+    }
+  };
+  if (options.configPath !== undefined) {
+    add(
+      { name: "read", path: options.configPath },
+      `--allow-read=${options.configPath}`,
+      "the config file",
+    );
+  }
+  for (const dir of config.directories.plugins) {
+    add(
+      { name: "read", path: dir },
+      `--allow-read=${dir}`,
+      "[directories] plugins, scanned for *.plugin",
+    );
+  }
+  if (config.plugins.proc) {
+    // Deno 2.9 reads /proc and /sys only under --allow-all; skiff reads them through tail.
+    add(
+      { name: "run", command: TAIL_COMMAND },
+      `--allow-run=${TAIL_COMMAND}`,
+      "[plugins] proc reads /proc and /sys through tail",
+    );
+  }
+  for (const path of options.pluginPaths) {
+    add(
+      { name: "run", command: path },
+      `--allow-run=${path}`,
+      "an enabled plugin",
+    );
+  }
+  if (config.backend.enabled) {
+    for (const { host, why } of tcp(config.backend.destinations)) {
+      add(
+        { name: "net", host },
+        `--allow-net=${host}`,
+        `[backend] destination ${why}`,
+      );
+    }
+  }
+  if (config.web.mode !== "none") {
+    for (const bind of config.web.bindTo) {
+      add({ name: "net", host: bind }, `--allow-net=${bind}`, "[web] bind to");
+    }
+  }
+  if (config.stream.enabled) {
+    for (const { host, why } of tcp(config.stream.destinations)) {
+      add(
+        { name: "net", host },
+        `--allow-net=${host}`,
+        `[stream] destination ${why}`,
+      );
+    }
+  }
+  add(
+    { name: "sys", kind: "hostname" },
+    "--allow-sys=hostname",
+    "the system's host name",
+  );
+  return needs;
+}
+
+/** The needs folded into one flag per kind: `--allow-read=a,b`. */
+export function denoFlags(needs: PermissionNeed[]): string[] {
+  const byKind = new Map<string, string[]>();
+  for (const n of needs) {
+    const [kind, value] = n.flag.slice("--allow-".length).split(/=(.*)/s);
+    const list = byKind.get(kind) ?? [];
+    if (!list.includes(value)) list.push(value);
+    byKind.set(kind, list);
+  }
+  const flags = ["--no-prompt"];
+  for (const kind of ["read", "run", "net", "sys"]) {
+    const list = byKind.get(kind);
+    if (list) flags.push(`--allow-${kind}=${list.join(",")}`);
+  }
+  return flags;
+}
+
+/** The needs not granted right now (queried without prompting). */
+export async function missingPermissions(
+  needs: PermissionNeed[],
+): Promise<PermissionNeed[]> {
+  const missing: PermissionNeed[] = [];
+  for (const n of needs) {
+    const status = await Deno.permissions.query(n.descriptor);
+    if (status.state !== "granted") missing.push(n);
+  }
+  return missing;
+}
+
+/** One message naming every missing permission and the flag for it. */
+export function missingPermissionsMessage(missing: PermissionNeed[]): string {
+  const lines = missing.map((n) => `  ${n.flag}    (${n.why})`);
+  return `skiff needs ${missing.length} permission(s) it was not given:\n${
+    lines.join("\n")
+  }\n` +
+    `"skiff permissions --config FILE" prints every flag this config needs.`;
+}
