@@ -1,0 +1,31 @@
+/**
+ * `deno task bundle`: one JavaScript file, dist/skiff.js, with every
+ * dependency inside, that runs with `deno run` and the flags
+ * `skiff permissions` prints. Works offline.
+ *
+ * @module
+ */
+
+/** Bundles main.ts into `output`; throws with Deno's output on failure. */
+export async function bundle(output = "dist/skiff.js"): Promise<string> {
+  await Deno.mkdir(output.slice(0, output.lastIndexOf("/")) || ".", {
+    recursive: true,
+  });
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["bundle", "--platform", "deno", "--quiet", "-o", output, "main.ts"],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  if (!out.success) {
+    throw new Error(
+      `deno bundle failed:\n${new TextDecoder().decode(out.stderr)}`,
+    );
+  }
+  return output;
+}
+
+if (import.meta.main) {
+  const path = await bundle(Deno.args[0]);
+  const size = (await Deno.stat(path)).size;
+  console.log(`${path}: ${(size / 1024).toFixed(1)} KiB`);
+}
