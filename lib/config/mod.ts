@@ -10,6 +10,8 @@ import { dirname, isAbsolute, join } from "node:path";
 import { parseIni } from "./ini.ts";
 import type { IniEntry } from "./ini.ts";
 import {
+  API_KEY_SECTION,
+  API_KEY_SECTION_KEYS,
   BOOLEAN_WORDS,
   PLUGIN_SECTION_KEYS,
   PROC_MODULES,
@@ -81,7 +83,15 @@ export interface Config {
   proc: { updateEverySec: number; modules: Record<string, boolean> };
   /** `[plugin:NAME]` sections of external plugins, by name. */
   pluginSections: Record<string, PluginSection>;
-  web: { mode: "none" | "static-threaded"; bindTo: string[] };
+  web: {
+    mode: "none" | "static-threaded";
+    bindTo: string[];
+    streamIdleTimeoutSec: number;
+    streamMaxLineLength: number;
+    orphanAfterSec: number;
+  };
+  /** Sections named by an API key: who may stream in, and their limits. */
+  streamKeys: Record<string, StreamKey>;
   stream: {
     enabled: boolean;
     destinations: Destination[];
@@ -89,6 +99,16 @@ export interface Config {
     timeoutSec: number;
     reconnectDelaySec: number;
   };
+}
+
+/** What an API key section allows. */
+export interface StreamKey {
+  enabled: boolean;
+  allowFrom: string;
+  historyEntries: number;
+  maxHosts: number;
+  maxChartsPerHost: number;
+  maxDimensionsPerChart: number;
 }
 
 /** One message about the config, with where it points. */
@@ -253,7 +273,8 @@ export function parseConfig(
   };
 
   for (const s of doc.sections) {
-    const known = sectionSpec(s.name) || s.name.startsWith("plugin:");
+    const known = sectionSpec(s.name) || s.name.startsWith("plugin:") ||
+      API_KEY_SECTION.test(s.name);
     if (!known) {
       warnings.push({
         file,
@@ -269,7 +290,11 @@ export function parseConfig(
   for (const [section, entries] of values) {
     const spec = sectionSpec(section);
     const keySpecs = spec?.keys ??
-      (section.startsWith("plugin:") ? PLUGIN_SECTION_KEYS : undefined);
+      (section.startsWith("plugin:")
+        ? PLUGIN_SECTION_KEYS
+        : API_KEY_SECTION.test(section)
+        ? API_KEY_SECTION_KEYS
+        : undefined);
     if (!keySpecs) continue;
     for (const [key, entry] of entries) {
       const ks = keySpecs.find((k) => k.key === key);
@@ -415,6 +440,27 @@ export function parseConfig(
     };
   }
 
+  const streamKeys: Record<string, StreamKey> = {};
+  for (const [section] of values) {
+    if (!API_KEY_SECTION.test(section)) continue;
+    const val = <T>(key: string, fallback: T): T => {
+      const v = typed.get(at(section, key));
+      if (v !== undefined) return v as T;
+      const spec = API_KEY_SECTION_KEYS.find((k) => k.key === key)!;
+      return spec.default === ""
+        ? fallback
+        : parseValue(spec, spec.default) as T;
+    };
+    streamKeys[section.toLowerCase()] = {
+      enabled: val("enabled", false),
+      allowFrom: val("allow from", "*"),
+      historyEntries: val("default history", get("global", "history", 3600)),
+      maxHosts: val("max hosts", 100),
+      maxChartsPerHost: val("max charts per host", 10000),
+      maxDimensionsPerChart: val("max dimensions per chart", 1000),
+    };
+  }
+
   const modules: Record<string, boolean> = {};
   for (const m of PROC_MODULES) modules[m] = get("plugin:proc", m, true);
 
@@ -476,7 +522,11 @@ export function parseConfig(
       mode: get<"none" | "static-threaded">("web", "mode", "none"),
       bindTo: get("web", "bind to", "localhost:19999").split(/[\s,]+/)
         .filter((s) => s !== ""),
+      streamIdleTimeoutSec: get("web", "stream idle timeout seconds", 600),
+      streamMaxLineLength: get("web", "stream max line length", 16384),
+      orphanAfterSec: get("web", "mark hosts orphan after seconds", 60),
     },
+    streamKeys,
     stream: {
       enabled: streamEnabled,
       destinations: streamDestinations,
@@ -541,6 +591,14 @@ export function defaultConfigText(): string {
       `    # ${k.key} = ${k.defaultNote ? `(${k.defaultNote})` : k.default}`,
     ]),
     "",
+    "# An API key (a UUID, e.g. from uuidgen) that netdata children stream with",
+    "# (their stream.conf: [stream] api key) has its own section, as in netdata's stream.conf:",
+    "# [11111111-2222-3333-4444-555555555555]",
+    ...API_KEY_SECTION_KEYS.flatMap((k) => [
+      `    # ${k.doc}`,
+      `    # ${k.key} = ${k.defaultNote ? `(${k.defaultNote})` : k.default}`,
+    ]),
+    "",
   );
   return out.join("\n");
 }
@@ -601,7 +659,20 @@ export function effectiveConfigText(c: Config): string {
     "[web]",
     `    mode = ${c.web.mode}`,
     `    bind to = ${c.web.bindTo.join(" ")}`,
+    `    stream idle timeout seconds = ${c.web.streamIdleTimeoutSec}`,
+    `    stream max line length = ${c.web.streamMaxLineLength}`,
+    `    mark hosts orphan after seconds = ${c.web.orphanAfterSec}`,
     "",
+    ...Object.entries(c.streamKeys).flatMap(([key, k]) => [
+      `[${key}]`,
+      `    enabled = ${yn(k.enabled)}`,
+      `    allow from = ${k.allowFrom}`,
+      `    default history = ${k.historyEntries}`,
+      `    max hosts = ${k.maxHosts}`,
+      `    max charts per host = ${k.maxChartsPerHost}`,
+      `    max dimensions per chart = ${k.maxDimensionsPerChart}`,
+      "",
+    ]),
     "[stream]",
     `    enabled = ${yn(c.stream.enabled)}`,
     `    destination = ${dest(c.stream.destinations)}`,

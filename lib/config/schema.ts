@@ -95,6 +95,59 @@ export const PLUGIN_SECTION_KEYS: KeySpec[] = [
   },
 ];
 
+/**
+ * A section named by an API key (a UUID) lets netdata children stream with
+ * that key, as a section of netdata's stream.conf does.
+ */
+export const API_KEY_SECTION =
+  /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+
+/** The keys of an API key section. */
+export const API_KEY_SECTION_KEYS: KeySpec[] = [
+  {
+    key: "enabled",
+    kind: "bool",
+    default: "no",
+    doc: "accept children that stream with this key",
+  },
+  {
+    key: "allow from",
+    kind: "string",
+    default: "*",
+    doc:
+      "netdata simple patterns of child IP addresses accepted (e.g. 10.* !10.0.0.1)",
+  },
+  {
+    key: "default history",
+    kind: "int",
+    default: "",
+    defaultNote: "[global] history",
+    min: 5,
+    doc: "entries kept per dimension of hosts received with this key",
+  },
+  {
+    key: "max hosts",
+    kind: "int",
+    default: "100",
+    min: 1,
+    doc: "skiff: hosts that may stream with this key at once",
+  },
+  {
+    key: "max charts per host",
+    kind: "int",
+    default: "10000",
+    min: 1,
+    doc: "skiff: charts one received host may define",
+  },
+  {
+    key: "max dimensions per chart",
+    kind: "int",
+    default: "1000",
+    min: 1,
+    doc: "skiff: dimensions one received chart may define",
+  },
+];
+
 /** All fixed sections, in the order `skiff config` prints them. */
 export const SECTIONS: SectionSpec[] = [
   {
@@ -330,6 +383,29 @@ export const SECTIONS: SectionSpec[] = [
         kind: "list",
         default: "localhost:19999",
         doc: "space-separated host:port addresses to listen on",
+      },
+      {
+        key: "stream idle timeout seconds",
+        kind: "int",
+        default: "600",
+        min: 1,
+        doc:
+          "a streaming child that sends nothing for this long is disconnected",
+      },
+      {
+        key: "stream max line length",
+        kind: "int",
+        default: "16384",
+        min: 256,
+        doc: "a streaming child that sends a longer line is disconnected",
+      },
+      {
+        key: "mark hosts orphan after seconds",
+        kind: "int",
+        default: "60",
+        min: 0,
+        doc:
+          "a received host whose child is gone this long is marked orphan; its data stays queryable",
       },
     ],
   },

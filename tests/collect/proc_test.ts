@@ -5,6 +5,7 @@ import {
   assertMatch,
   assertThrows,
 } from "../helpers/assert.ts";
+import { simplePatternMatch } from "../../lib/simple_pattern.ts";
 import { ManualClock } from "../../lib/clock.ts";
 import { ProcCollector } from "../../lib/collect/proc/mod.ts";
 import {
@@ -14,7 +15,6 @@ import {
   parseNetDev,
   parseProcStat,
   parseUptimeMs,
-  simplePatternMatch,
 } from "../../lib/collect/proc/parse.ts";
 import {
   DirectReader,

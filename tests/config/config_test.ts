@@ -257,13 +257,26 @@ Deno.test("config", async (t) => {
     () => {
       const text = defaultConfigText();
       const r = parseConfig(
-        text.replace(/^([ \t]*)# ([a-z/][^=\n]*= [^(\n].*)$/gm, "$1$2"),
+        text.replace(/^([ \t]*)# ([a-z/][^=\n]*= [^(\n].*)$/gm, "$1$2")
+          // the template sections ([plugin:NAME], an API key) too
+          .replace(/^# (\[[^\]]+\])$/gm, "$1"),
         "default.conf",
         env,
       );
       assertEquals(r.errors, []);
       assertEquals(r.warnings, []);
       assertEquals(r.config.backend, parse("").config.backend);
+      assertEquals(
+        r.config.streamKeys["11111111-2222-3333-4444-555555555555"],
+        {
+          enabled: false,
+          allowFrom: "*",
+          historyEntries: 3600,
+          maxHosts: 100,
+          maxChartsPerHost: 10000,
+          maxDimensionsPerChart: 1000,
+        },
+      );
     },
   );
 });

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { simplePatternMatch } from "../../simple_pattern.ts";
 import type { Logger } from "../../log.ts";
 import type {
   Algorithm,
@@ -21,7 +22,6 @@ import {
   parseNetDev,
   parseProcStat,
   parseUptimeMs,
-  simplePatternMatch,
 } from "./parse.ts";
 import { chooseReader } from "./reader.ts";
 import type { FileReader } from "./reader.ts";
