@@ -184,7 +184,13 @@ async function run(values: Record<string, unknown>): Promise<number> {
     ["SIGTERM", onSignal("SIGTERM")],
   ];
   for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
-  await agent.start();
+  try {
+    await agent.start();
+  } catch (err) {
+    console.error(`skiff: ${(err as Error).message}; not starting`);
+    await agent.stop();
+    return 1;
+  }
   const sig = await stopped.promise;
   log.info(`${sig} received: stopping`);
   await agent.stop();

@@ -17,6 +17,9 @@ import { SelfCollector } from "./collect/self.ts";
 import { discoverPlugins, PluginRunner } from "./collect/plugins_d.ts";
 import { Exporter } from "./export/engine.ts";
 import type { Dialer } from "./export/transport.ts";
+import { StreamReceiver } from "./stream/receiver.ts";
+import { StreamSender } from "./stream/sender.ts";
+import { guidFromName } from "./stream/handshake.ts";
 
 /** How long the last export cycle at shutdown may take. */
 export const SHUTDOWN_DEADLINE_MS = 1000;
@@ -36,6 +39,8 @@ export class Agent {
   readonly config: Config;
   readonly exporter: Exporter | undefined;
   readonly plugins: PluginRunner[] = [];
+  receiver: StreamReceiver | undefined;
+  sender: StreamSender | undefined;
   readonly #o: AgentOptions;
   readonly #abort = new AbortController();
   readonly #durations: Durations = new Map();
@@ -46,6 +51,7 @@ export class Agent {
     this.#o = options;
     this.db = new Database({
       hostname: config.global.hostname,
+      machineGuid: guidFromName(`skiff:${config.global.hostname}`),
       os: Deno.build.os,
     });
     if (config.backend.enabled) {
@@ -62,6 +68,14 @@ export class Agent {
     const { clock, log } = this.#o;
     const signal = this.#abort.signal;
     const c = this.config;
+    // Listen first: an address in use stops the start before anything runs.
+    if (c.web.mode !== "none") {
+      this.receiver = new StreamReceiver(this.db, c, {
+        clock,
+        log: log.child("stream"),
+      });
+      this.receiver.listen();
+    }
     const collectors: Collector[] = [];
     if (c.plugins.proc) {
       collectors.push(
@@ -112,15 +126,19 @@ export class Agent {
       this.#tasks.push(runner.run(signal));
     }
     if (this.exporter) this.#tasks.push(this.exporter.run(signal));
-    if (c.web.mode !== "none") {
-      log.warn(
-        `[web] mode = ${c.web.mode}: the streaming receiver is not in this version; not listening`,
+    if (this.receiver) {
+      this.#tasks.push(this.receiver.serve(signal));
+      const where = this.receiver.addresses.map((a) =>
+        `${a.hostname}:${a.port}`
       );
+      log.info(`receiving netdata streams on ${where.join(" ")}`);
     }
     if (c.stream.enabled) {
-      log.warn(
-        `[stream] enabled: streaming to a parent is not in this version; not streaming`,
-      );
+      this.sender = new StreamSender(this.db, c, {
+        clock,
+        log: log.child("stream"),
+      });
+      this.#tasks.push(this.sender.run(signal));
     }
     log.info(
       `started: host "${c.global.hostname}", ${collectors.length} collectors, ${this.plugins.length} plugins, exporter ${

@@ -148,3 +148,28 @@ export class ManualClock implements Clock {
 export function flushMicrotasks(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/** A timeout, as an error. */
+export class TimeoutError extends Error {}
+
+/** Races `p` against `timeoutMs` on `clock`; on timeout calls `onTimeout`. */
+export async function withTimeout<T>(
+  p: Promise<T>,
+  timeoutMs: number,
+  clock: Clock,
+  what: string,
+): Promise<T> {
+  p.catch(() => {}); // a loser's rejection is not an unhandled one
+  const ac = new AbortController();
+  const timer = clock.sleepUntil(clock.nowMs() + timeoutMs, ac.signal).then(
+    () => {
+      throw new TimeoutError(`${what} timed out after ${timeoutMs} ms`);
+    },
+    () => undefined as never,
+  );
+  try {
+    return await Promise.race([p, timer]);
+  } finally {
+    ac.abort();
+  }
+}

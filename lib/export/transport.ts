@@ -9,6 +9,7 @@
  */
 
 import type { Clock } from "../clock.ts";
+import { TimeoutError, withTimeout } from "../clock.ts";
 import type { Destination } from "../config/destination.ts";
 import type { SendBuffer } from "./buffer.ts";
 
@@ -63,30 +64,7 @@ export function stdoutLink(): Link {
   };
 }
 
-/** A timeout, as an error. */
-export class TimeoutError extends Error {}
-
-/** Races `p` against `timeoutMs` on `clock`; on timeout calls `onTimeout`. */
-export async function withTimeout<T>(
-  p: Promise<T>,
-  timeoutMs: number,
-  clock: Clock,
-  what: string,
-): Promise<T> {
-  p.catch(() => {}); // a loser's rejection is not an unhandled one
-  const ac = new AbortController();
-  const timer = clock.sleepUntil(clock.nowMs() + timeoutMs, ac.signal).then(
-    () => {
-      throw new TimeoutError(`${what} timed out after ${timeoutMs} ms`);
-    },
-    () => undefined as never,
-  );
-  try {
-    return await Promise.race([p, timer]);
-  } finally {
-    ac.abort();
-  }
-}
+export { TimeoutError, withTimeout };
 
 const WRITE_CHUNK = 64 * 1024;
 const SAMPLE_MAX = 1023;

@@ -146,6 +146,12 @@ export class Chart {
   readonly #byId = new Map<string, Dimension>();
 
   // State of netdata's RRDSET, in microseconds.
+  /**
+   * Called at each completion before the collected values are consumed:
+   * the dimensions with `updated` set carry this collection's values and
+   * `usecSinceLastUpdate` its duration (the stream sender hooks here).
+   */
+  onComplete: ((chart: Chart) => void) | undefined = undefined;
   lastCollectedUt = 0;
   lastUpdatedUt = 0;
   usecSinceLastUpdate = 0;
@@ -305,6 +311,7 @@ export class Chart {
    */
   done(nowUt: number, pendingNext = this.counterDone !== 0): number {
     if (pendingNext) this.next(nowUt);
+    this.onComplete?.(this);
     let storeThisEntry = true;
     let firstEntry = false;
     const ue = this.updateEverySec;
@@ -545,6 +552,8 @@ export class Host {
   readonly isLocal: boolean;
   readonly labels = new Map<string, string>();
   readonly variables = new Map<string, number>();
+  /** What a streaming child said of itself (NETDATA_* system info, tags). */
+  readonly info = new Map<string, string>();
   readonly charts = new Map<string, Chart>();
   /** Set while a child streams this host; cleared when it goes away. */
   connected = false;
@@ -558,6 +567,15 @@ export class Host {
     this.os = info.os ?? "";
     this.timezone = info.timezone ?? "";
     this.isLocal = isLocal;
+  }
+
+  /** Called at every completion of every chart of this host, current and future. */
+  #onChartComplete: ((chart: Chart) => void) | undefined;
+
+  /** Sets (or clears) the completion hook of every chart, now and later. */
+  observeCompletions(fn: ((chart: Chart) => void) | undefined): void {
+    this.#onChartComplete = fn;
+    for (const c of this.charts.values()) c.onComplete = fn;
   }
 
   /** Finds a chart by `type.id`. */
@@ -587,10 +605,12 @@ export class Host {
         nd.hidden = d.hidden;
         nd.dontDetectResets = d.dontDetectResets;
       }
+      chart.onComplete = this.#onChartComplete;
       this.charts.set(def.id, chart);
       return chart;
     }
     const chart = new Chart(def);
+    chart.onComplete = this.#onChartComplete;
     this.charts.set(def.id, chart);
     return chart;
   }
