@@ -67,7 +67,7 @@ export function parseBindAddress(
     host = colon < 0 ? text : text.slice(0, colon);
     if (colon >= 0) port = text.slice(colon + 1);
   }
-  if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) {
+  if (!/^\d+$/.test(port) || +port > 65535) {
     throw new Error(
       `[web] bind to "${text}": "${port}" is not a port (1-65535)`,
     );

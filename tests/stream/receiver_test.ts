@@ -1,0 +1,507 @@
+/**
+ * The streaming receiver against real sockets: the captured netdata 1.37.1
+ * child replayed byte for byte, refusals, garbage, oversize lines, idle
+ * children, limits, HTTP on the same port, and skiff streaming to skiff.
+ */
+import {
+  assert,
+  assertEquals,
+  assertMatch,
+  assertStringIncludes,
+} from "../helpers/assert.ts";
+import { ManualClock, realClock } from "../../lib/clock.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
+import { Exporter } from "../../lib/export/engine.ts";
+import { Logger, memorySink } from "../../lib/log.ts";
+import { valueAt } from "../../lib/storage/query.ts";
+import { Database } from "../../lib/storage/rrd.ts";
+import { StreamReceiver } from "../../lib/stream/receiver.ts";
+import { StreamSender } from "../../lib/stream/sender.ts";
+import { guidFromName, NOT_PERMITTED } from "../../lib/stream/handshake.ts";
+import { TcpSink } from "../helpers/sinks.ts";
+
+const KEY = "11111111-2222-3333-4444-555555555555";
+const CAPTURE = await Deno.readTextFile(
+  new URL(
+    "../../../shared/captures/netdata-1.37-child-stream.txt",
+    import.meta.url,
+  ),
+).catch(() => "");
+const captureLines = CAPTURE.split("\n").map((l) => l.replace(/\r$/, ""));
+const HEAD = (() => {
+  const i = captureLines.findIndex((l) => l.startsWith("STREAM "));
+  return captureLines.slice(i, i + 3).join("\r\n") + "\r\n\r\n";
+})();
+const BODY = (() => {
+  const i = captureLines.findIndex((l) => l.startsWith("# First 400 lines"));
+  return captureLines.slice(i + 1).filter((l) => l !== "" && !l.startsWith("#"))
+    .join("\n") + "\n";
+})();
+const enc = new TextEncoder();
+
+function setup(
+  extra = "",
+  clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000),
+) {
+  const { config, errors } = parseConfig(
+    `[global]\nhostname = parent\n[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n` +
+      `stream idle timeout seconds = 30\nstream max line length = 4096\nmark hosts orphan after seconds = 60\n` +
+      `[${KEY}]\nenabled = yes\nmax charts per host = 100\n${extra}`,
+    "parent.conf",
+    { systemHostname: "parent" },
+  );
+  assertEquals(errors, []);
+  const db = new Database({
+    hostname: "parent",
+    machineGuid: guidFromName("parent"),
+  });
+  const logs = memorySink();
+  const receiver = new StreamReceiver(db, config, {
+    clock,
+    log: new Logger("stream", { sink: logs.sink, level: "debug" }),
+  });
+  receiver.listen();
+  const abort = new AbortController();
+  const serving = receiver.serve(abort.signal);
+  const port = receiver.addresses[0].port;
+  return {
+    db,
+    logs,
+    receiver,
+    clock,
+    config,
+    port,
+    async stop() {
+      abort.abort();
+      await serving;
+    },
+  };
+}
+
+/** A raw child: connect, send, read what comes back. */
+async function child(port: number) {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const buf = new Uint8Array(65536);
+  return {
+    conn,
+    send: async (text: string) => {
+      const b = enc.encode(text);
+      let off = 0;
+      while (off < b.length) off += await conn.write(b.subarray(off));
+    },
+    /** Reads once; "" when the server closed. */
+    async read(): Promise<string> {
+      const n = await conn.read(buf).catch(() => null);
+      return n === null ? "" : new TextDecoder().decode(buf.subarray(0, n));
+    },
+    /** Reads until the server closes; everything it sent. */
+    async readToEnd(): Promise<string> {
+      let all = "";
+      for (;;) {
+        const t = await this.read();
+        if (t === "") return all;
+        all += t;
+      }
+    },
+    close: () => {
+      try {
+        conn.close();
+      } catch {
+        // closed
+      }
+    },
+  };
+}
+
+async function until(what: string, cond: () => boolean, ms = 5000) {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A chart id and a unique GUID for a synthetic child. */
+const guid = (n: number) =>
+  `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
+const head = (hostname: string, machineGuid: string, key = KEY) =>
+  `STREAM key=${key}&hostname=${hostname}&machine_guid=${machineGuid}&update_every=1&ver=16376 HTTP/1.1\r\nUser-Agent: test\r\n\r\n`;
+
+Deno.test({
+  name: "stream receiver on real sockets",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    await t.step({
+      name:
+        "the captured netdata 1.37.1 child: version 4, its host, charts, labels and values stored",
+      ignore: CAPTURE === "",
+      async fn() {
+        const s = setup();
+        try {
+          const c = await child(s.port);
+          await c.send(HEAD);
+          assertEquals(
+            await c.read(),
+            "Hit me baby, push them over with the version=4",
+          );
+          await c.send(BODY);
+          await until(
+            "all lines applied",
+            () => s.receiver.stats.linesReceived >= 399,
+          );
+          const host = s.db.hostByName("ndchild")!;
+          assert(host, "host ndchild exists");
+          assertEquals(
+            host.machineGuid,
+            "ee05f1ca-e878-11f1-9507-02fc00000001",
+          );
+          assertEquals([host.os, host.timezone, host.connected], [
+            "linux",
+            "Etc/UTC",
+            true,
+          ]);
+          assertEquals(host.info.get("NETDATA_SYSTEM_KERNEL_NAME"), "Linux");
+          assertEquals(host.labels.get("_os_name"), "unknown");
+          assertEquals(host.charts.size, 27);
+          const cpu = host.chart("system.cpu")!;
+          assertEquals(cpu.dimensions.length, 10);
+          assertEquals(cpu.dimension("idle")!.hidden, true);
+          assertEquals(cpu.dimension("user")!.lastCollectedValue > 0, true);
+          assert(
+            !s.logs.lines.some((l) => l.includes(" error ")),
+            s.logs.lines.join("\n"),
+          );
+
+          // the child goes away: the host stays, marked orphan after the configured time
+          c.close();
+          await until("disconnect noticed", () => !host.connected);
+          s.receiver.markOrphans(s.clock.nowMs() + 59_000, 60_000);
+          assertEquals(host.orphan, false);
+          s.receiver.markOrphans(s.clock.nowMs() + 60_000, 60_000);
+          assertEquals(host.orphan, true);
+          assertEquals(host.chart("system.cpu"), cpu, "history kept");
+
+          // it comes back: the same host, no longer orphan
+          const again = await child(s.port);
+          await again.send(HEAD);
+          assertMatch(await again.read(), /version=4$/);
+          await until("reconnected", () => host.connected);
+          assertEquals([s.db.size, host.orphan], [2, false]);
+          again.close();
+        } finally {
+          await s.stop();
+        }
+      },
+    });
+
+    await t.step(
+      "bad API key, disabled key, GUID twice: refused as netdata answers, logged with the peer",
+      async () => {
+        const s = setup(
+          `[22222222-2222-3333-4444-555555555555]\nenabled = no\n`,
+        );
+        try {
+          const unknown = await child(s.port);
+          await unknown.send(
+            head("intruder", guid(1), "99999999-2222-3333-4444-555555555555"),
+          );
+          const answer = await unknown.readToEnd();
+          assertMatch(answer, /^HTTP\/1.1 401 Unauthorized/);
+          assertStringIncludes(answer, NOT_PERMITTED);
+          assert(
+            s.logs.lines.some((l) =>
+              /STREAM intruder \[receive from 127\.0\.0\.1:\d+\]: access denied: unknown API key 9999/
+                .test(l)
+            ),
+            s.logs.lines.join("\n"),
+          );
+          const disabled = await child(s.port);
+          await disabled.send(
+            head("off", guid(2), "22222222-2222-3333-4444-555555555555"),
+          );
+          assertMatch(await disabled.readToEnd(), /401/);
+          assert(s.logs.lines.some((l) => l.includes("is not enabled")));
+
+          const first = await child(s.port);
+          await first.send(head("twin", guid(3)));
+          assertMatch(await first.read(), /version=4/);
+          const second = await child(s.port);
+          await second.send(head("twin", guid(3)));
+          assertEquals(
+            await second.readToEnd(),
+            "This GUID is already streaming to this server",
+          );
+          first.close();
+          assertEquals(s.receiver.stats.refused, 3);
+          assertEquals(
+            s.db.hostByName("intruder"),
+            undefined,
+            "nothing made for a refused child",
+          );
+        } finally {
+          await s.stop();
+        }
+      },
+    );
+
+    await t.step(
+      "garbage and an oversize line disconnect that child only; stored data stays",
+      async () => {
+        const s = setup();
+        try {
+          const good = await child(s.port);
+          await good.send(head("good", guid(10)));
+          await good.read();
+          await good.send(
+            `CHART "t.c" "" "t" "n" "f" "t.c" "line" 1 1 "" "p" "m"\nDIMENSION "v" "" "absolute" 1 1 ""\n`,
+          );
+          await good.send(`BEGIN "t.c" 0\nSET "v" = 7\nEND\n`);
+          const host = () => s.db.hostByName("good");
+          await until(
+            "good stored",
+            () =>
+              host()?.chart("t.c")?.dimension("v")?.lastCollectedValue === 7,
+          );
+
+          const garbage = await child(s.port);
+          await garbage.send(head("garbage", guid(11)));
+          await garbage.read();
+          await garbage.send(
+            `CHART "g.c" "" "t" "n" "f" "g.c" "line" 1 1 "" "p" "m"\nDIMENSION "v" "" "absolute" 1 1 ""\n`,
+          );
+          await garbage.send(
+            `BEGIN "g.c" 0\nSET "v" = 5\nEND\n\x00\x01binary junk here\n`,
+          );
+          assertEquals(await garbage.readToEnd(), "", "disconnected");
+          assert(
+            s.logs.lines.some((l) =>
+              /STREAM garbage \[receive from 127\.0\.0\.1:\d+\]: line 6: unknown keyword/
+                .test(l)
+            ),
+            s.logs.lines.join("\n"),
+          );
+          assertEquals(
+            s.db.hostByName("garbage")!.chart("g.c")!.dimension("v")!
+              .lastCollectedValue,
+            5,
+            "kept",
+          );
+
+          const big = await child(s.port);
+          await big.send(head("big", guid(12)));
+          await big.read();
+          await big.send(`VARIABLE x = ${"9".repeat(5000)}\n`);
+          assertEquals(await big.readToEnd(), "");
+          assert(
+            s.logs.lines.some((l) =>
+              l.includes("STREAM big") && l.includes("over the 4096 limit")
+            ),
+          );
+
+          // the good child is unharmed
+          await good.send(`BEGIN "t.c" 1000000\nSET "v" = 8\nEND\n`);
+          await until(
+            "good still stored",
+            () =>
+              host()!.chart("t.c")!.dimension("v")!.lastCollectedValue === 8,
+          );
+          assertEquals(host()!.connected, true);
+          good.close();
+        } finally {
+          await s.stop();
+        }
+      },
+    );
+
+    await t.step(
+      "limits: charts per host and dimensions per chart",
+      async () => {
+        const s = setup(`max dimensions per chart = 2\n`);
+        try {
+          const c = await child(s.port);
+          await c.send(head("wide", guid(20)));
+          await c.read();
+          await c.send(
+            `CHART "w.c" "" "t" "n" "f" "w.c" "line" 1 1 "" "p" "m"\n` +
+              `DIMENSION "a" "" "absolute" 1 1 ""\nDIMENSION "b" "" "absolute" 1 1 ""\nDIMENSION "c" "" "absolute" 1 1 ""\n`,
+          );
+          assertEquals(await c.readToEnd(), "");
+          assertEquals(
+            s.db.hostByName("wide")!.chart("w.c")!.dimensions.length,
+            2,
+          );
+          assert(
+            s.logs.lines.some((l) =>
+              l.includes("STREAM wide") && l.includes("line 4:")
+            ),
+            s.logs.lines.join("\n"),
+          );
+        } finally {
+          await s.stop();
+        }
+      },
+    );
+
+    await t.step(
+      "a child that goes quiet is disconnected after the idle timeout (manual clock)",
+      async () => {
+        const s = setup();
+        try {
+          const c = await child(s.port);
+          await c.send(head("quiet", guid(30)));
+          await c.read();
+          await until(
+            "connected",
+            () => s.db.hostByName("quiet")?.connected === true,
+          );
+          await s.clock.advance(29_000);
+          assertEquals(s.db.hostByName("quiet")!.connected, true);
+          await s.clock.advance(1_000);
+          assertEquals(await c.readToEnd(), "");
+          assert(
+            s.logs.lines.some((l) => l.includes("nothing received for 30 s")),
+          );
+        } finally {
+          await s.stop();
+        }
+      },
+    );
+
+    await t.step("HTTP on the same port gets an HTTP answer", async () => {
+      const s = setup();
+      try {
+        const c = await child(s.port);
+        await c.send("GET /api/v1/info HTTP/1.1\r\nHost: x\r\n\r\n");
+        assertMatch(await c.readToEnd(), /^HTTP\/1.1 404 Not Found\r\n/);
+      } finally {
+        await s.stop();
+      }
+    });
+
+    await t.step("a listen address in use is a clear error", () => {
+      const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      try {
+        const { config } = parseConfig(
+          `[web]\nmode = static-threaded\nbind to = 127.0.0.1:${taken.addr.port}\n`,
+          "x.conf",
+          { systemHostname: "x" },
+        );
+        const r = new StreamReceiver(new Database({ hostname: "x" }), config, {
+          clock: realClock,
+          log: new Logger("stream", { sink: () => {} }),
+        });
+        let message = "";
+        try {
+          r.listen();
+        } catch (err) {
+          message = (err as Error).message;
+        }
+        assertEquals(
+          message,
+          `cannot listen on [web] bind to "127.0.0.1:${taken.addr.port}": the address is already in use`,
+        );
+      } finally {
+        taken.close();
+      }
+    });
+
+    await t.step(
+      "skiff streams to skiff; the parent exports the child's host by its name",
+      async () => {
+        const parent = setup("", realClock as unknown as ManualClock);
+        const sink = TcpSink.start();
+        const abort = new AbortController();
+        try {
+          const { config } = parseConfig(
+            `[global]\nhostname = edge-7\n[stream]\nenabled = yes\ndestination = 127.0.0.1:${parent.port}\napi key = ${KEY}\n`,
+            "child.conf",
+            { systemHostname: "edge-7" },
+          );
+          const childDb = new Database({
+            hostname: "edge-7",
+            machineGuid: guidFromName("skiff:edge-7"),
+          });
+          const chart = childDb.localhost.addChart({
+            id: "app.requests",
+            updateEverySec: 1,
+            history: 60,
+          });
+          const ok = chart.addDimension("ok", { algorithm: "incremental" });
+          chart.addDimension("failed", { algorithm: "incremental" }).hidden =
+            true;
+          const childLogs = memorySink();
+          const sender = new StreamSender(childDb, config, {
+            clock: realClock,
+            log: new Logger("stream", { sink: childLogs.sink }),
+          });
+          const running = sender.run(abort.signal);
+          await until("connected", () => sender.connections === 1);
+          let t0 = Math.floor(Date.now() / 1000) * 1_000_000;
+          for (let i = 1; i <= 5; i++) {
+            ok.set(i * 100, t0 / 1000);
+            chart.done(t0);
+            t0 += 1_000_000;
+          }
+          const got = () =>
+            parent.db.hostByName("edge-7")?.chart("app.requests");
+          await until(
+            "five collections received",
+            () => got()?.dimension("ok")?.lastCollectedValue === 500,
+          );
+          const received = got()!;
+          assertEquals(
+            received.dimensions.map((d) => [d.id, d.algorithm, d.hidden]),
+            [
+              ["ok", "incremental", false],
+              ["failed", "incremental", true],
+            ],
+          );
+          assertEquals(
+            parent.db.hostByName("edge-7")!.machineGuid,
+            guidFromName("skiff:edge-7"),
+          );
+          // 100 per second, as the child computed it
+          assertEquals(
+            valueAt(
+              received,
+              received.dimension("ok")!,
+              received.lastEntrySec(),
+            ),
+            100,
+          );
+
+          const { config: pc } = parseConfig(
+            `[backend]\nenabled = yes\ndestination = 127.0.0.1:${sink.port}\ndata source = as collected\n`,
+            "p.conf",
+            { systemHostname: "parent" },
+          );
+          // an exporter that started 10 s ago, cycling a second from now
+          let offsetMs = -10_000;
+          const exporter = new Exporter(parent.db, pc.backend, {
+            clock: {
+              nowMs: () => Date.now() + offsetMs,
+              sleepUntil: realClock.sleepUntil,
+            },
+            log: new Logger("export", { sink: () => {} }),
+          });
+          offsetMs = 1000;
+          await exporter.cycle();
+          await until(
+            "exported",
+            () =>
+              sink.lines().some((l) =>
+                l.startsWith("netdata.edge-7.app.requests.ok 500 ")
+              ),
+          );
+          abort.abort();
+          await running;
+        } finally {
+          abort.abort();
+          await sink.close();
+          await parent.stop();
+        }
+      },
+    );
+  },
+});
