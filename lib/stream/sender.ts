@@ -23,6 +23,9 @@ import { READY_V1, READY_V2, READY_VN, STREAM_VERSION } from "./handshake.ts";
 /** A sender drops the connection when more than this waits to be written. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 
+/** netdata's RRDLABEL_SRC_AUTO | RRDLABEL_SRC_CONFIG, as its children send. */
+const LABEL_SOURCE_AUTO = 536870913;
+
 /** `"text"` as netdata quotes words (a `"` inside would end it: made `'`). */
 function q(text: string): string {
   return `"${text.replaceAll('"', "'")}"`;
@@ -43,8 +46,22 @@ export function chartDefinition(chart: Chart): string {
   } ${q(chart.chartType)} ${chart.priority} ${chart.updateEverySec} ${
     q(opts)
   } ${q(chart.plugin)} ${q(chart.module)}\n`;
-  for (const [k, v] of chart.labels) out += `CLABEL ${q(k)} ${q(v)} 1\n`;
-  out += "CLABEL_COMMIT\n";
+  // As netdata 1.37 sends them: automatic labels first (source AUTO|CONFIG),
+  // then the chart's own; CLABEL_COMMIT only after at least one CLABEL, since
+  // a 1.37 parent drops a child that commits none.
+  const labels: string[] = [];
+  if (chart.plugin) {
+    labels.push(
+      `CLABEL "_collect_plugin" ${q(chart.plugin)} ${LABEL_SOURCE_AUTO}\n`,
+    );
+  }
+  if (chart.module) {
+    labels.push(
+      `CLABEL "_collect_module" ${q(chart.module)} ${LABEL_SOURCE_AUTO}\n`,
+    );
+  }
+  for (const [k, v] of chart.labels) labels.push(`CLABEL ${q(k)} ${q(v)} 1\n`);
+  if (labels.length > 0) out += labels.join("") + "CLABEL_COMMIT\n";
   for (const d of chart.dimensions) out += dimensionDefinition(d);
   return out;
 }

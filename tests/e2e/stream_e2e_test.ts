@@ -1,0 +1,217 @@
+/**
+ * Streaming end to end with real netdata 1.37 agents on loopback:
+ * (a) an unchanged netdata child streams into skiff, which stores it, agrees
+ *     with the child's own /api/v1/data, and exports it under its hostname;
+ * (b) skiff streams its own host to a real netdata parent, which lists it.
+ */
+import { assert, assertEquals } from "../helpers/assert.ts";
+import { realClock } from "../../lib/clock.ts";
+import { parseConfig } from "../../lib/config/mod.ts";
+import { Agent } from "../../lib/agent.ts";
+import { Logger, memorySink } from "../../lib/log.ts";
+import { valueAt } from "../../lib/storage/query.ts";
+import { freePort, haveBinary, waitFor } from "../helpers/e2e.ts";
+import { NETDATA_BIN, startNetdata } from "../helpers/servers.ts";
+import { TcpSink } from "../helpers/sinks.ts";
+
+const KEY = "11111111-2222-3333-4444-555555555555";
+
+function agent(text: string, hostname: string) {
+  const { config, errors } = parseConfig(text, `${hostname}.conf`, {
+    systemHostname: hostname,
+  });
+  assertEquals(errors, []);
+  const logs = memorySink();
+  const a = new Agent(config, {
+    clock: realClock,
+    log: new Logger("skiff", { sink: logs.sink, level: "debug" }),
+  });
+  return { agent: a, logs };
+}
+
+Deno.test({
+  name: "a real netdata 1.37 child streams into skiff",
+  ignore: !haveBinary(NETDATA_BIN, "netdata"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn(t) {
+    const port = freePort();
+    const sink = TcpSink.start();
+    const { agent: skiff, logs } = agent(
+      `[global]\nhostname = skiff-parent\n[plugins]\nproc = no\nnetdata monitoring = no\n` +
+        `[backend]\nenabled = yes\ndestination = 127.0.0.1:${sink.port}\ndata source = average\nupdate every = 2\n` +
+        `[web]\nmode = static-threaded\nbind to = 127.0.0.1:${port}\n[${KEY}]\nenabled = yes\n`,
+      "skiff-parent",
+    );
+    await skiff.start();
+    const child = await startNetdata({
+      hostname: "nd-child-e2e",
+      files: {
+        "stream.conf":
+          `[stream]\n    enabled = yes\n    destination = 127.0.0.1:${port}\n    api key = ${KEY}\n`,
+      },
+    });
+    const dump = () => `${logs.lines.join("\n")}`;
+    try {
+      await t.step(
+        "within 30 s skiff stores the child's host and charts",
+        async () => {
+          const host = await waitFor(
+            "the child's host with system.cpu and system.ram",
+            () => {
+              const h = skiff.db.hostByName("nd-child-e2e");
+              return h?.chart("system.cpu") &&
+                  h.chart("system.ram")?.lastEntrySec()
+                ? h
+                : undefined;
+            },
+            30000,
+          ).catch((e) => {
+            throw new Error(`${e.message}\n${dump()}`);
+          });
+          assert(host.connected);
+          assert(host.charts.size >= 20, `${host.charts.size} charts`);
+          assertEquals(
+            host.chart("system.cpu")!.dimension("idle")!.hidden,
+            true,
+          );
+          assert(!logs.lines.some((l) => /^\S+ error /.test(l)), dump());
+        },
+      );
+
+      await t.step(
+        "stored values agree with the child's own /api/v1/data, slot by slot",
+        async () => {
+          const host = skiff.db.hostByName("nd-child-e2e")!;
+          // Let a few more slots arrive, then compare the last 5 whole slots.
+          const ram = host.chart("system.ram")!;
+          const start = ram.lastEntrySec();
+          await waitFor(
+            "5 more slots",
+            () => ram.lastEntrySec() >= start + 5 ? true : undefined,
+            15000,
+          );
+          const before = ram.lastEntrySec() - 1;
+          let compared = 0;
+          // Both sides interpolate the same collected numbers onto the same
+          // slots and pack them into 4-byte storage numbers; the API prints 7
+          // significant digits: 1e-4 relative covers that. Uptime grows 1 s
+          // per slot, so 0.01 s there also proves the slots are the same ones.
+          for (const chartId of ["system.ram", "system.uptime"]) {
+            const chart = host.chart(chartId)!;
+            const data = await child.api<
+              { labels: string[]; data: (number | null)[][] }
+            >(
+              `/api/v1/data?chart=${chartId}&after=${
+                before - 5
+              }&before=${before}&points=6&group=average&format=json&options=seconds,abs`,
+            );
+            for (const row of data.data) {
+              const t = row[0]!;
+              for (const d of chart.dimensions) {
+                const theirs = row[data.labels.indexOf(d.name)];
+                const ours = Math.abs(valueAt(chart, d, t));
+                if (
+                  theirs === null || theirs === undefined || Number.isNaN(ours)
+                ) continue;
+                const allowed = chartId === "system.ram"
+                  ? Math.max(1e-4 * Math.abs(theirs), 0.01)
+                  : 0.01;
+                assert(
+                  Math.abs(ours - theirs) <= allowed,
+                  `${chartId} ${d.name} at ${t}: skiff ${ours}, netdata ${theirs}`,
+                );
+                compared++;
+              }
+            }
+          }
+          assert(compared >= 18, `compared ${compared} values`);
+        },
+      );
+
+      await t.step(
+        "the exporter sends the child's metrics under its hostname",
+        async () => {
+          await waitFor(
+            "exported lines of nd-child-e2e",
+            () =>
+              sink.lines().some((l) =>
+                  l.startsWith("netdata.nd-child-e2e.system.cpu.user ")
+                )
+                ? true
+                : undefined,
+            15000,
+          );
+        },
+      );
+    } finally {
+      await child.stop();
+      await skiff.stop();
+      await sink.close();
+    }
+  },
+});
+
+Deno.test({
+  name: "skiff streams to a real netdata 1.37 parent",
+  ignore: !haveBinary(NETDATA_BIN, "netdata"),
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const parent = await startNetdata({
+      hostname: "nd-parent-e2e",
+      files: { "stream.conf": `[${KEY}]\n    enabled = yes\n` },
+    });
+    const { agent: skiff, logs } = agent(
+      `[global]\nhostname = skiff-child\n[stream]\nenabled = yes\ndestination = 127.0.0.1:${parent.port}\napi key = ${KEY}\n` +
+        `reconnect delay seconds = 1\n`,
+      "skiff-child",
+    );
+    await skiff.start();
+    try {
+      const info = await waitFor("the parent lists skiff-child", async () => {
+        const i = await parent.api<{ mirrored_hosts: string[] }>(
+          "/api/v1/info",
+        );
+        return i.mirrored_hosts.includes("skiff-child") ? i : undefined;
+      }, 30000).catch((e) => {
+        throw new Error(`${e.message}\n${logs.lines.join("\n")}`);
+      });
+      assert(info.mirrored_hosts.includes("nd-parent-e2e"));
+      const charts = await waitFor(
+        "skiff-child's charts at the parent",
+        async () => {
+          const c = await parent.api<
+            { charts: Record<string, { dimensions: Record<string, unknown> }> }
+          >(
+            "/host/skiff-child/api/v1/charts",
+          );
+          return c.charts["system.cpu"] && c.charts["system.ram"]
+            ? c.charts
+            : undefined;
+        },
+        30000,
+      );
+      assertEquals(Object.keys(charts["system.ram"].dimensions).sort(), [
+        "buffers",
+        "cached",
+        "free",
+        "used",
+      ]);
+      const data = await waitFor("values at the parent", async () => {
+        const d = await parent.api<{ data: (number | null)[][] }>(
+          "/host/skiff-child/api/v1/data?chart=system.ram&after=-5&points=5&format=json",
+        );
+        return d.data.some((row) =>
+            row.slice(1).some((v) => v !== null && v > 0)
+          )
+          ? d
+          : undefined;
+      }, 30000);
+      assert(data.data.length > 0);
+    } finally {
+      await skiff.stop();
+      await parent.stop();
+    }
+  },
+});
