@@ -13,10 +13,18 @@
  * 7. memory: bytes per stored point for 10,000 dimensions x 3,600 entries
  * 8. outage: memory over a simulated hour with the destination refusing and
  *    `buffer on failures` large: flat once `max buffered bytes` is reached
+ * 9. streaming receiver: values per second from 4 simulated children on
+ *    loopback (CPU of this process, which also sends), memory per received
+ *    dimension
  *
  * @module
  */
 import process from "node:process";
+import { realClock } from "../lib/clock.ts";
+import { parseConfig } from "../lib/config/mod.ts";
+import { Logger } from "../lib/log.ts";
+import { Database } from "../lib/storage/rrd.ts";
+import { StreamReceiver } from "../lib/stream/receiver.ts";
 import {
   exportSetup,
   filledChart,
@@ -179,6 +187,94 @@ report(
       a.lost.toLocaleString("en")
     } + buffered ${a.buffered.toLocaleString("en")}`,
   );
+}
+
+{
+  // 4 children x 50 charts x 20 dimensions, 300 collections each.
+  const KEY = "11111111-2222-3333-4444-555555555555";
+  const CHILDREN = 4, CHARTS = 50, DIMS = 20, ROUNDS = 300;
+  const { config } = parseConfig(
+    `[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n[${KEY}]\nenabled = yes\ndefault history = 3600\n`,
+    "bench.conf",
+    { systemHostname: "bench" },
+  );
+  const db = new Database({ hostname: "bench" });
+  const receiver = new StreamReceiver(db, config, {
+    clock: realClock,
+    log: new Logger("stream", { sink: () => {}, level: "error" }),
+  });
+  receiver.listen();
+  const abort = new AbortController();
+  const serving = receiver.serve(abort.signal);
+  const port = receiver.addresses[0].port;
+  const enc = new TextEncoder();
+  const payloads = Array.from({ length: CHILDREN }, (_, c) => {
+    let defs = "";
+    for (let k = 0; k < CHARTS; k++) {
+      defs +=
+        `CHART "bench.c${k}" "" "t" "n" "f" "bench.c" "line" 1 1 "" "bench" "m"\n`;
+      for (let d = 0; d < DIMS; d++) {
+        defs += `DIMENSION "d${d}" "" "absolute" 1 1 ""\n`;
+      }
+    }
+    const rounds: Uint8Array[] = [enc.encode(defs)];
+    for (let r = 0; r < ROUNDS; r++) {
+      let t = "";
+      for (let k = 0; k < CHARTS; k++) {
+        t += `BEGIN "bench.c${k}" ${r === 0 ? 0 : 1000000}\n`;
+        for (let d = 0; d < DIMS; d++) t += `SET "d${d}" = ${r * 31 + d + c}\n`;
+        t += "END\n";
+      }
+      rounds.push(enc.encode(t));
+    }
+    return rounds;
+  });
+  collectGarbage();
+  const m0 = Deno.memoryUsage();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const linesPerChild = CHARTS * (1 + DIMS) + ROUNDS * CHARTS * (DIMS + 2);
+  await Promise.all(payloads.map(async (rounds, c) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    const guid = `00000000-0000-4000-8000-${String(c).padStart(12, "0")}`;
+    await conn.write(
+      enc.encode(
+        `STREAM key=${KEY}&hostname=child${c}&machine_guid=${guid}&update_every=1&ver=4 HTTP/1.1\r\n\r\n`,
+      ),
+    );
+    await conn.read(new Uint8Array(256));
+    for (const r of rounds) {
+      let off = 0;
+      while (off < r.length) off += await conn.write(r.subarray(off));
+    }
+    return conn;
+  }));
+  while (receiver.stats.linesReceived < CHILDREN * linesPerChild) {
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const values = CHILDREN * ROUNDS * CHARTS * DIMS;
+  report(
+    "stream receiver: values per second",
+    `${(values / wall / 1e6).toFixed(2)} M/s wall, ${
+      (values / ((cpu.user + cpu.system) / 1e6) / 1e6).toFixed(2)
+    } M per CPU-second (${CHILDREN} children, ${
+      values.toLocaleString("en")
+    } values, senders in the same process)`,
+  );
+  collectGarbage();
+  const m1 = Deno.memoryUsage();
+  const dims = CHILDREN * CHARTS * DIMS;
+  report(
+    "stream receiver: memory per received dimension",
+    `${
+      (((m1.heapUsed + m1.external) - (m0.heapUsed + m0.external)) / dims /
+        1024).toFixed(1)
+    } KiB (history 3600: 14.1 KiB of it are the 4-byte points)`,
+  );
+  abort.abort();
+  await serving;
 }
 
 if (Deno.args.includes("--json")) console.log(JSON.stringify(results, null, 2));

@@ -407,6 +407,70 @@ Deno.test({
     });
 
     await t.step(
+      "the sender fails over down its list and reconnects after backoff (manual clock)",
+      async () => {
+        const first = setup("", realClock as unknown as ManualClock);
+        const second = setup("", realClock as unknown as ManualClock);
+        const dead = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+        const deadPort = dead.addr.port;
+        dead.close();
+        const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+        const abort = new AbortController();
+        try {
+          const { config } = parseConfig(
+            `[global]\nhostname = roamer\n[stream]\nenabled = yes\napi key = ${KEY}\nreconnect delay seconds = 2\n` +
+              `destination = 127.0.0.1:${deadPort} 127.0.0.1:${first.port} 127.0.0.1:${second.port}\n`,
+            "roamer.conf",
+            { systemHostname: "roamer" },
+          );
+          const db = new Database({
+            hostname: "roamer",
+            machineGuid: guidFromName("skiff:roamer"),
+          });
+          const logs = memorySink();
+          const sender = new StreamSender(db, config, {
+            clock,
+            log: new Logger("stream", { sink: logs.sink }),
+          });
+          const running = sender.run(abort.signal);
+          await until(
+            "connected to the first live parent",
+            () => first.db.hostByName("roamer")?.connected === true,
+          );
+          assert(
+            logs.lines.some((l) =>
+              l.includes(`cannot stream to 127.0.0.1:${deadPort}`)
+            ),
+            logs.lines.join("\n"),
+          );
+          await first.stop();
+          await until(
+            "backoff wait",
+            () =>
+              clock.pendingSleepers >= 1 &&
+              logs.lines.some((l) => l.includes("in 2 s")),
+          );
+          assertEquals(
+            second.db.hostByName("roamer"),
+            undefined,
+            "not before the backoff",
+          );
+          await clock.advance(2000);
+          await until(
+            "connected to the next parent",
+            () => second.db.hostByName("roamer")?.connected === true,
+          );
+          assertEquals(sender.connections, 2);
+          abort.abort();
+          await running;
+        } finally {
+          abort.abort();
+          await second.stop();
+        }
+      },
+    );
+
+    await t.step(
       "skiff streams to skiff; the parent exports the child's host by its name",
       async () => {
         const parent = setup("", realClock as unknown as ManualClock);
