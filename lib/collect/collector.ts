@@ -32,9 +32,15 @@ export async function runCollector(
 ): Promise<void> {
   const { clock, log, signal, durations } = options;
   let failures = 0;
-  for await (
-    const _tick of heartbeat(clock, collector.updateEverySec * 1000, { signal })
-  ) {
+  // One collection at once, so charts exist (and counters are primed) right
+  // after start; then on the aligned heartbeat.
+  const ticks = (async function* () {
+    yield clock.nowMs();
+    yield* heartbeat(clock, collector.updateEverySec * 1000, { signal });
+  })();
+  let first = true;
+  for await (const _tick of ticks) {
+    if (signal.aborted) break;
     const start = performance.now();
     try {
       await collector.collect(clock.nowMs());
@@ -50,5 +56,14 @@ export async function runCollector(
       collector.name,
       Math.round((performance.now() - start) * 1000),
     );
+    if (first) {
+      first = false;
+      // performance.now() counts from process start: the start-up cost.
+      log.info(
+        `first collection done ${
+          Math.round(performance.now())
+        } ms after process start`,
+      );
+    }
   }
 }
