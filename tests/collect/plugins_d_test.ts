@@ -1,3 +1,4 @@
+import { until } from "../helpers/e2e.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { ManualClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
@@ -41,15 +42,6 @@ function runner(plugin: PluginEntry, cfg: Config) {
     log: new Logger("agent", { sink: logs.sink, level: "debug" }),
   });
   return { r, clock, db, logs };
-}
-
-/** Polls a condition that depends on a real child process. */
-async function until(what: string, cond: () => boolean, ms = 10000) {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 const GOOD_CHART = `echo "CHART t.values '' 'test' 'n' t t.values line 1 1"

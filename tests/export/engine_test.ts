@@ -1,3 +1,4 @@
+import { until } from "../helpers/e2e.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { ManualClock, realClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
@@ -102,7 +103,10 @@ Deno.test("exporter against real sockets", async (t) => {
         const r = await f.cycle();
         assertEquals([r.failures, r.writes, r.reconnects], [0, 1, 2]);
         assertEquals(r.sentMetrics, r.formattedMetrics);
-        await waitFor(() => sink.lines().length === r.formattedMetrics);
+        await until(
+          "the sink received it",
+          () => sink.lines().length === r.formattedMetrics,
+        );
         assertEquals(
           sink.lines()[0],
           `netdata.local.test.values.d0 1000 ${f.clock.nowMs() / 1000}`,
@@ -136,7 +140,10 @@ Deno.test("exporter against real sockets", async (t) => {
         assertEquals(r.writes, 1);
         assertEquals(r.sentMetrics, formatted);
         assertEquals(f.exporter.accounting().lost, 0);
-        await waitFor(() => sink.lines().length === formatted);
+        await until(
+          "the sink received it",
+          () => sink.lines().length === formatted,
+        );
         const lines = sink.lines();
         assertEquals(new Set(lines).size, lines.length, "no line twice");
         // In order: every series' timestamps rise, batch after batch.
@@ -218,8 +225,9 @@ Deno.test("exporter against real sockets", async (t) => {
         const r2 = await f.cycle();
         assertEquals(r2.writes, 1);
         assertEquals(r2.reconnects, 1);
-        await waitFor(() =>
-          sink.lines().length === before.buffered + r2.formattedMetrics
+        await until(
+          "the sink received it",
+          () => sink.lines().length === before.buffered + r2.formattedMetrics,
         );
         const lines = sink.lines();
         assertMatch(lines[0], /^netdata\.local\.test\.values\.d\d+ \d+ \d+$/);
@@ -246,9 +254,11 @@ Deno.test("exporter against real sockets", async (t) => {
         assert(r.sentBytes >= 1_000_000);
         const r2 = await f.cycle();
         assertEquals(r2.writes, 1);
-        await waitFor(() =>
-          sink.text().slice(1_000_000).split("\n").length - 1 ===
-            r.bufferedMetrics + r2.formattedMetrics
+        await until(
+          "the sink received it",
+          () =>
+            sink.text().slice(1_000_000).split("\n").length - 1 ===
+              r.bufferedMetrics + r2.formattedMetrics,
         );
         // The first connection took exactly 1,000,000 bytes, cut mid-line.
         const text = sink.text();
@@ -289,7 +299,10 @@ Deno.test("exporter against real sockets", async (t) => {
         const r = await f.cycle();
         assertEquals([r.failures, r.writes], [0, 1]);
         assertEquals(r.sentMetrics, r.formattedMetrics);
-        await waitFor(() => sink.lines().length === r.formattedMetrics);
+        await until(
+          "the sink received it",
+          () => sink.lines().length === r.formattedMetrics,
+        );
       } finally {
         await sink.close();
       }
@@ -312,7 +325,10 @@ Deno.test("exporter against real sockets", async (t) => {
       });
       const r = await f.cycle();
       assertEquals(r.writes, 1);
-      await waitFor(() => sink.lines().length === r.formattedMetrics);
+      await until(
+        "the sink received it",
+        () => sink.lines().length === r.formattedMetrics,
+      );
     } finally {
       await sink.close();
     }
@@ -328,7 +344,7 @@ Deno.test("exporter against real sockets", async (t) => {
             `destination = 127.0.0.1:${sink.port}\ndata source = as collected\ntimeout ms = 500`,
         });
         await f.cycle();
-        await waitFor(() => sink.connections === 1);
+        await until("the sink received it", () => sink.connections === 1);
         await new Promise((r) => setTimeout(r, 50)); // the reply crosses loopback
         const r2 = await f.cycle();
         assertEquals(r2.receivedBytes, 7);
@@ -358,10 +374,12 @@ Deno.test("exporter against real sockets", async (t) => {
         });
         await f.cycle();
         const r2 = await f.cycle();
-        await waitFor(() =>
-          sink.lines().some((l) =>
-            l.startsWith("put edge.netdata.backend_metrics.sent ")
-          )
+        await until(
+          "the sink received it",
+          () =>
+            sink.lines().some((l) =>
+              l.startsWith("put edge.netdata.backend_metrics.sent ")
+            ),
         );
         assert(
           sink.lines().every((l) =>
@@ -390,7 +408,7 @@ Deno.test("exporter against real sockets", async (t) => {
           sink.lines().filter((l) =>
             l.startsWith("netdata.local.netdata.backend_ops.write ")
           );
-        await waitFor(() => writes().length >= 2);
+        await until("the sink received it", () => writes().length >= 2);
         const sent = writes();
         // cycle 1 stores nothing (first completion); cycles 2 and 3 each wrote once
         assertEquals(sent.map((l) => l.split(" ")[1]), [
@@ -403,12 +421,3 @@ Deno.test("exporter against real sockets", async (t) => {
     },
   );
 });
-
-/** Polls `cond` (a real socket needs real time to deliver) for up to 5 s. */
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -134,3 +134,19 @@ export const MAIN_TS = new URL("../../main.ts", import.meta.url).pathname;
 /** The directory of the test plugins. */
 export const FIXTURE_PLUGINS =
   new URL("../fixtures/plugins.d", import.meta.url).pathname;
+
+/**
+ * Polls `cond` until true, up to `ms`: for conditions that depend on real
+ * sockets or child processes, which need real time to happen.
+ */
+export async function until(
+  what: string,
+  cond: () => boolean,
+  ms = 10000,
+): Promise<void> {
+  const end = performance.now() + ms;
+  while (!cond()) {
+    if (performance.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}

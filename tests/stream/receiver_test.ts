@@ -19,6 +19,7 @@ import { StreamReceiver } from "../../lib/stream/receiver.ts";
 import { StreamSender } from "../../lib/stream/sender.ts";
 import { guidFromName, NOT_PERMITTED } from "../../lib/stream/handshake.ts";
 import { TcpSink } from "../helpers/sinks.ts";
+import { until } from "../helpers/e2e.ts";
 
 const KEY = "11111111-2222-3333-4444-555555555555";
 const CAPTURE = await Deno.readTextFile(
@@ -111,14 +112,6 @@ async function child(port: number) {
       }
     },
   };
-}
-
-async function until(what: string, cond: () => boolean, ms = 5000) {
-  const end = performance.now() + ms;
-  while (!cond()) {
-    if (performance.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 /** A chart id and a unique GUID for a synthetic child. */
