@@ -162,4 +162,39 @@ Deno.test("CLI", async (t) => {
       }
     },
   );
+
+  await t.step(
+    "a listen address in use: a clear error, exit 1, nothing started",
+    async () => {
+      const taken = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+      try {
+        const path = await tempConfig(
+          `[web]\nmode = static-threaded\nbind to = 127.0.0.1:${taken.addr.port}\n` +
+            `[backend]\nenabled = yes\ndestination = stdout\nupdate every = 1\n`,
+        );
+        const r = await skiff(["run", "--config", path]);
+        assertEquals(r.code, 1);
+        assertStringIncludes(
+          r.stderr,
+          `cannot listen on [web] bind to "127.0.0.1:${taken.addr.port}": the address is already in use; not starting`,
+        );
+        assertEquals(r.stdout, "", "no metric was exported");
+      } finally {
+        taken.close();
+      }
+    },
+  );
+
+  await t.step("permissions prints the least flags for a config", async () => {
+    const path = await tempConfig(
+      `[backend]\nenabled = yes\ndestination = tsdb.example:4242\n[plugins]\nproc = no\n[directories]\nplugins = /nonexistent\n`,
+    );
+    const r = await skiff(["permissions", "--config", path]);
+    assertEquals(r.code, 0, r.stderr);
+    assertEquals(
+      r.stdout.trim(),
+      `--no-prompt --allow-read=${path},/nonexistent --allow-net=tsdb.example:4242 --allow-sys=hostname`,
+    );
+    assertEquals((await skiff(["permissions"])).code, 2);
+  });
 });
