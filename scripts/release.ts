@@ -32,7 +32,17 @@ if (import.meta.main) {
     if (out.success) {
       artifacts.push(`dist/${binaryName(target)}`);
     } else {
-      const why = new TextDecoder().decode(out.stderr).trim().split("\n").pop();
+      // Deno's message is the line starting "error:" (a backtrace may follow)
+      const lines = new TextDecoder().decode(out.stderr).replace(
+        /\x1b\[[0-9;]*m/g,
+        "",
+      ).trim().split("\n");
+      const at = lines.findIndex((l) => l.startsWith("error:"));
+      // its cause chain says why (e.g. the runtime download failed)
+      const cause = lines.slice(at + 1).find((l) =>
+        /error sending request|^\s*\d+: /.test(l)
+      )?.trim();
+      const why = [lines[at] ?? lines[0], cause].filter(Boolean).join(" — ");
       missing.push(`${target}: ${why}`);
     }
   }
