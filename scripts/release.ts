@@ -39,9 +39,11 @@ if (import.meta.main) {
       ).trim().split("\n");
       const at = lines.findIndex((l) => l.startsWith("error:"));
       // its cause chain says why (e.g. the runtime download failed)
-      const cause = lines.slice(at + 1).find((l) =>
-        /error sending request|^\s*\d+: /.test(l)
-      )?.trim();
+      const chain = lines.slice(at + 1).map((l) =>
+        l.trim().replace(/^\d+: /, "")
+      );
+      const cause = chain.find((l) => /request|dns|denort|download/i.test(l)) ??
+        chain.find((l) => l !== "");
       const why = [lines[at] ?? lines[0], cause].filter(Boolean).join(" — ");
       missing.push(`${target}: ${why}`);
     }
