@@ -33,6 +33,7 @@ if (import.meta.main) {
       artifacts.push(`dist/${binaryName(target)}`);
     } else {
       // Deno's message is the line starting "error:" (a backtrace may follow)
+      // deno-lint-ignore no-control-regex -- Deno colours its errors; strip the escapes
       const lines = new TextDecoder().decode(out.stderr).replace(
         /\x1b\[[0-9;]*m/g,
         "",
