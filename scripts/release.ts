@@ -26,6 +26,7 @@ if (import.meta.main) {
   for (const target of TARGETS) {
     const out = await new Deno.Command(Deno.execPath(), {
       args: compileArgs(target, flags),
+      env: { NO_COLOR: "1" },
       stdout: "piped",
       stderr: "piped",
     }).output();
@@ -33,11 +34,7 @@ if (import.meta.main) {
       artifacts.push(`dist/${binaryName(target)}`);
     } else {
       // Deno's message is the line starting "error:" (a backtrace may follow)
-      // deno-lint-ignore no-control-regex -- Deno colours its errors; strip the escapes
-      const lines = new TextDecoder().decode(out.stderr).replace(
-        /\x1b\[[0-9;]*m/g,
-        "",
-      ).trim().split("\n");
+      const lines = new TextDecoder().decode(out.stderr).trim().split("\n");
       const at = lines.findIndex((l) => l.startsWith("error:"));
       // its cause chain says why (e.g. the runtime download failed)
       const chain = lines.slice(at + 1).map((l) =>
