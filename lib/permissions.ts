@@ -68,6 +68,14 @@ export function permissionNeeds(
       "the config file",
     );
   }
+  if (config.web.mode !== "none" && config.web.streamConfig !== "") {
+    const path = config.web.streamConfig;
+    add(
+      { name: "read", path },
+      `--allow-read=${path}`,
+      "[web] stream config, read for API keys",
+    );
+  }
   for (const dir of config.directories.plugins) {
     add(
       { name: "read", path: dir },

@@ -89,6 +89,8 @@ export interface Config {
     streamIdleTimeoutSec: number;
     streamMaxLineLength: number;
     orphanAfterSec: number;
+    /** A netdata stream.conf to take API keys from; "" for none. */
+    streamConfig: string;
   };
   /** Sections named by an API key: who may stream in, and their limits. */
   streamKeys: Record<string, StreamKey>;
@@ -443,22 +445,10 @@ export function parseConfig(
   const streamKeys: Record<string, StreamKey> = {};
   for (const [section] of values) {
     if (!API_KEY_SECTION.test(section)) continue;
-    const val = <T>(key: string, fallback: T): T => {
-      const v = typed.get(at(section, key));
-      if (v !== undefined) return v as T;
-      const spec = API_KEY_SECTION_KEYS.find((k) => k.key === key)!;
-      return spec.default === ""
-        ? fallback
-        : parseValue(spec, spec.default) as T;
-    };
-    streamKeys[section.toLowerCase()] = {
-      enabled: val("enabled", false),
-      allowFrom: val("allow from", "*"),
-      historyEntries: val("default history", get("global", "history", 3600)),
-      maxHosts: val("max hosts", 100),
-      maxChartsPerHost: val("max charts per host", 10000),
-      maxDimensionsPerChart: val("max dimensions per chart", 1000),
-    };
+    streamKeys[section.toLowerCase()] = streamKeyOf(
+      (key) => typed.get(at(section, key)),
+      get("global", "history", 3600),
+    );
   }
 
   const modules: Record<string, boolean> = {};
@@ -525,6 +515,11 @@ export function parseConfig(
       streamIdleTimeoutSec: get("web", "stream idle timeout seconds", 600),
       streamMaxLineLength: get("web", "stream max line length", 16384),
       orphanAfterSec: get("web", "mark hosts orphan after seconds", 60),
+      streamConfig:
+        ((p: string) =>
+          p && env.baseDir && !isAbsolute(p) ? join(env.baseDir, p) : p)(
+            get("web", "stream config", ""),
+          ),
     },
     streamKeys,
     stream: {
@@ -536,6 +531,78 @@ export function parseConfig(
     },
   };
   return { config, warnings, errors };
+}
+
+/** An API key section from its typed values (undefined: the default). */
+function streamKeyOf(
+  value: (key: string) => unknown,
+  defaultHistory: number,
+): StreamKey {
+  const val = <T>(key: string, fallback: T): T => {
+    const v = value(key);
+    if (v !== undefined) return v as T;
+    const spec = API_KEY_SECTION_KEYS.find((k) => k.key === key)!;
+    return spec.default === "" ? fallback : parseValue(spec, spec.default) as T;
+  };
+  return {
+    enabled: val("enabled", false),
+    allowFrom: val("allow from", "*"),
+    historyEntries: val("default history", defaultHistory),
+    maxHosts: val("max hosts", 100),
+    maxChartsPerHost: val("max charts per host", 10000),
+    maxDimensionsPerChart: val("max dimensions per chart", 1000),
+  };
+}
+
+/**
+ * The API key sections of a netdata stream.conf. Keys skiff does not use
+ * (memory mode, health, proxy...) are ignored: the file is netdata's.
+ */
+export function apiKeysFromStreamConf(
+  text: string,
+  file: string,
+  defaultHistory: number,
+): { keys: Record<string, StreamKey>; errors: ConfigMessage[] } {
+  const doc = parseIni(text);
+  const errors: ConfigMessage[] = doc.errors.map((e) => ({
+    file,
+    line: e.line,
+    message: e.message,
+  }));
+  const bySection = new Map<string, Map<string, unknown>>();
+  for (const e of doc.entries) {
+    if (!API_KEY_SECTION.test(e.section)) continue;
+    const spec = API_KEY_SECTION_KEYS.find((k) => k.key === e.key);
+    if (!spec) continue;
+    let sec = bySection.get(e.section);
+    if (!sec) bySection.set(e.section, sec = new Map());
+    try {
+      sec.set(e.key, parseValue(spec, e.value));
+    } catch (err) {
+      if (!(err instanceof ValueError)) throw err;
+      errors.push({
+        file,
+        line: e.line,
+        section: e.section,
+        key: e.key,
+        message:
+          `Cannot parse "${e.key}" in [${e.section}]: ${err.message}, got "${e.value}"`,
+      });
+    }
+  }
+  for (const s of doc.sections) {
+    if (API_KEY_SECTION.test(s.name) && !bySection.has(s.name)) {
+      bySection.set(s.name, new Map());
+    }
+  }
+  const keys: Record<string, StreamKey> = {};
+  for (const [section, vals] of bySection) {
+    keys[section.toLowerCase()] = streamKeyOf(
+      (k) => vals.get(k),
+      defaultHistory,
+    );
+  }
+  return { keys, errors };
 }
 
 /** Reads and parses a config file; a missing or unreadable file is an error. */
@@ -557,7 +624,35 @@ export async function loadConfigFile(
       }],
     };
   }
-  return parseConfig(text, path, { baseDir: dirname(path), ...env });
+  const result = parseConfig(text, path, { baseDir: dirname(path), ...env });
+  const streamConf = result.config.web.streamConfig;
+  if (streamConf !== "" && result.config.web.mode !== "none") {
+    let confText: string | undefined;
+    try {
+      confText = await Deno.readTextFile(streamConf);
+    } catch (err) {
+      result.errors.push({
+        file: path,
+        section: "web",
+        key: "stream config",
+        message: `Cannot read "stream config" in [web] (${streamConf}): ${
+          (err as Error).message
+        }`,
+      });
+    }
+    if (confText !== undefined) {
+      const { keys, errors } = apiKeysFromStreamConf(
+        confText,
+        streamConf,
+        result.config.global.historyEntries,
+      );
+      result.errors.push(...errors);
+      for (const [k, v] of Object.entries(keys)) {
+        result.config.streamKeys[k] ??= v;
+      }
+    }
+  }
+  return result;
 }
 
 function commented(text: string): string {
@@ -661,6 +756,7 @@ export function effectiveConfigText(c: Config): string {
     `    bind to = ${c.web.bindTo.join(" ")}`,
     `    stream idle timeout seconds = ${c.web.streamIdleTimeoutSec}`,
     `    stream max line length = ${c.web.streamMaxLineLength}`,
+    `    stream config = ${c.web.streamConfig}`,
     `    mark hosts orphan after seconds = ${c.web.orphanAfterSec}`,
     "",
     ...Object.entries(c.streamKeys).flatMap(([key, k]) => [

@@ -400,6 +400,13 @@ export const SECTIONS: SectionSpec[] = [
         doc: "a streaming child that sends a longer line is disconnected",
       },
       {
+        key: "stream config",
+        kind: "string",
+        default: "",
+        doc:
+          "a netdata stream.conf whose API key sections are used too (skiff's own win); its other keys are ignored",
+      },
+      {
         key: "mark hosts orphan after seconds",
         kind: "int",
         default: "60",

@@ -7,6 +7,7 @@ import {
 import {
   defaultConfigText,
   formatConfigMessage,
+  loadConfigFile,
   parseConfig,
 } from "../../lib/config/mod.ts";
 import { parseIni } from "../../lib/config/ini.ts";
@@ -310,4 +311,62 @@ Deno.test("destinations", async (t) => {
     assertThrows(() => parseDestination("h:", 2003), /port must be/);
     assertThrows(() => parseDestination("bad/host", 2003), /not a host name/);
   });
+});
+
+Deno.test("API keys from a netdata stream.conf", async (t) => {
+  await t.step(
+    "its key sections are read; netdata's other keys ignored; skiff's own sections win",
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "skiff-streamconf-" });
+      try {
+        await Deno.writeTextFile(
+          `${dir}/stream.conf`,
+          `[stream]\n    enabled = no\n    destination =\n` +
+            `[11111111-2222-3333-4444-555555555555]\n    enabled = yes\n    default memory mode = dbengine\n    allow from = 10.*\n` +
+            `[22222222-2222-3333-4444-555555555555]\n    enabled = yes\n    default history = 7200\n` +
+            `[API_KEY]\n    enabled = no\n`,
+        );
+        await Deno.writeTextFile(
+          `${dir}/skiff.conf`,
+          `[web]\nmode = static-threaded\nstream config = stream.conf\n[22222222-2222-3333-4444-555555555555]\nenabled = no\n`,
+        );
+        const r = await loadConfigFile(`${dir}/skiff.conf`, env);
+        assertEquals(r.errors, []);
+        assertEquals(r.config.web.streamConfig, `${dir}/stream.conf`);
+        assertEquals(
+          r.config.streamKeys["11111111-2222-3333-4444-555555555555"].allowFrom,
+          "10.*",
+        );
+        assertEquals(
+          r.config.streamKeys["11111111-2222-3333-4444-555555555555"].enabled,
+          true,
+        );
+        assertEquals(
+          r.config.streamKeys["22222222-2222-3333-4444-555555555555"].enabled,
+          false,
+          "skiff's own wins",
+        );
+        assertEquals(Object.keys(r.config.streamKeys).length, 2);
+
+        await Deno.writeTextFile(
+          `${dir}/stream.conf`,
+          `[11111111-2222-3333-4444-555555555555]\nenabled = maybe\n`,
+        );
+        const bad = await loadConfigFile(`${dir}/skiff.conf`, env);
+        assertEquals(bad.errors.length, 1);
+        assertEquals([bad.errors[0].file, bad.errors[0].line], [
+          `${dir}/stream.conf`,
+          2,
+        ]);
+        await Deno.remove(`${dir}/stream.conf`);
+        const missing = await loadConfigFile(`${dir}/skiff.conf`, env);
+        assertMatch(
+          missing.errors[0].message,
+          /Cannot read "stream config" in \[web\]/,
+        );
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
 });
