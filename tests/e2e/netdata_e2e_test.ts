@@ -193,7 +193,8 @@ Deno.test({
         async () => {
           // Read both as close together as possible. The bounds catch unit and
           // scale errors (factors of 8, 1000, 1024) while letting memory move
-          // a little between the two reads on a machine running other tests.
+          // between the two reads on a machine running other tests in
+          // parallel (each test process commits hundreds of MiB).
           const fresh = await skiffProcCharts();
           const cases: [string, string, number][] = [
             ["system.ram", "used", 256],
@@ -223,7 +224,7 @@ Deno.test({
               valueAt(chart, chart.dimension(dimId)!, chart.lastEntrySec()),
             );
             const ok = Math.abs(mine - nd) <= slack ||
-              (mine / nd > 0.8 && mine / nd < 1.25);
+              (mine / nd > 0.5 && mine / nd < 2);
             assert(ok, `${chartId}.${dimId}: skiff ${mine}, netdata ${nd}`);
           }
         },

@@ -449,11 +449,13 @@ Deno.test({
             "not before the backoff",
           );
           await clock.advance(2000);
+          // the parent sees the child before the child has read the answer
           await until(
             "connected to the next parent",
-            () => second.db.hostByName("roamer")?.connected === true,
+            () =>
+              second.db.hostByName("roamer")?.connected === true &&
+              sender.connections === 2,
           );
-          assertEquals(sender.connections, 2);
           abort.abort();
           await running;
         } finally {
