@@ -174,7 +174,7 @@ Deno.test({
       );
 
       await t.step(
-        "carbon sum: whisper holds 2 x 42 per 2-second window",
+        "carbon sum: whisper holds 42 per stored slot, each slot once",
         async () => {
           const points = await waitFor("carbon whisper points", async () => {
             try {
@@ -182,18 +182,22 @@ Deno.test({
                 "netdata.carbon-sum.e2e.values.const",
                 started - 5,
               );
-              return m.size >= 3 ? m : undefined;
+              return m.size >= 4 ? m : undefined;
             } catch {
               return undefined;
             }
           }, 30000);
           const values = [...points.values()];
-          // the first window may hold one slot only; every later one holds two
-          assertEquals(
-            new Set(values.slice(1)),
-            new Set([84]),
-            JSON.stringify([...points]),
-          );
+          const shown = JSON.stringify([...points]);
+          // The plugin collects on its own schedule, so a slot stored just
+          // after a tick goes out with the next window: a window sums 1 to 3
+          // slots of 42, never a fraction, and no slot is lost or repeated:
+          // after the first window, the windows sum to 2 slots each, give or
+          // take the one slot that may straddle the last tick.
+          for (const v of values) assert([42, 84, 126].includes(v), shown);
+          const later = values.slice(1);
+          const total = later.reduce((a, b) => a + b, 0);
+          assert(Math.abs(total - 84 * later.length) <= 42, shown);
           for (const ts of points.keys()) assertEquals(ts % EXPORT_EVERY, 0);
         },
       );
