@@ -371,10 +371,12 @@ export class ProcCollector implements Collector {
       }, [["MemAvailable", 1, 1024, "absolute", "avail"]]);
       avail.dimension("MemAvailable")!.set(get("MemAvailable"), ms);
       avail.done(ut);
-    } else {this.#warnOnce(
+    } else {
+      this.#warnOnce(
         "MemAvailable",
         "/proc/meminfo has no MemAvailable (old kernel): skipping mem.available",
-      );}
+      );
+    }
     if (m.has("Committed_AS")) {
       const committed = this.#chart({
         id: "mem.committed",
