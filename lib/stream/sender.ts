@@ -267,12 +267,11 @@ export class StreamSender {
     this.#defined = new WeakSet();
     this.#pending = [];
     this.#pendingBytes = 0;
-    let all = "";
+    const failed = new Promise<void>((r) => (this.#onFail = r));
     for (const chart of this.#db.localhost.charts.values()) {
-      all += chartDefinition(chart);
+      this.#enqueue(chartDefinition(chart));
       this.#defined.add(chart);
     }
-    this.#enqueue(all);
     // Whatever the parent sends (nothing, with version 4) is read and dropped,
     // so its replies cannot fill the socket; a close ends the stream.
     const closed = (async () => {
@@ -286,7 +285,6 @@ export class StreamSender {
     const aborted = new Promise<void>((r) =>
       signal.addEventListener("abort", () => r(), { once: true })
     );
-    const failed = new Promise<void>((r) => (this.#onFail = r));
     await Promise.race([closed, aborted, failed]);
     if (this.#failed) {
       this.#log.warn(`stream to the parent failed: ${this.#failed}`);
