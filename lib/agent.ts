@@ -10,6 +10,7 @@ import type { Clock } from "./clock.ts";
 import type { Config } from "./config/mod.ts";
 import type { Logger } from "./log.ts";
 import { Database } from "./storage/rrd.ts";
+import type { Host } from "./storage/rrd.ts";
 import { runCollector } from "./collect/collector.ts";
 import type { Collector, Durations } from "./collect/collector.ts";
 import { ProcCollector } from "./collect/proc/mod.ts";
@@ -139,6 +140,22 @@ export class Agent {
         log: log.child("stream"),
       });
       this.#tasks.push(this.sender.run(signal));
+      if (c.stream.forwardReceivedHosts && this.receiver) {
+        // As a netdata proxy: each received host gets its own stream upward,
+        // started when its child first connects and kept across reconnects.
+        const forwarded = new WeakSet<Host>();
+        this.receiver.onHostConnected = (host) => {
+          if (forwarded.has(host) || signal.aborted) return;
+          forwarded.add(host);
+          const sender = new StreamSender(this.db, c, {
+            clock,
+            log: log.child(`stream ${host.hostname}`),
+            host,
+            hops: 2,
+          });
+          this.#tasks.push(sender.run(signal));
+        };
+      }
     }
     log.info(
       `started: host "${c.global.hostname}", ${collectors.length} collectors, ${this.plugins.length} plugins, exporter ${

@@ -100,6 +100,7 @@ export interface Config {
     apiKey: string;
     timeoutSec: number;
     reconnectDelaySec: number;
+    forwardReceivedHosts: boolean;
   };
 }
 
@@ -528,6 +529,7 @@ export function parseConfig(
       apiKey: get("stream", "api key", ""),
       timeoutSec: get("stream", "timeout seconds", 60),
       reconnectDelaySec: get("stream", "reconnect delay seconds", 5),
+      forwardReceivedHosts: get("stream", "forward received hosts", false),
     },
   };
   return { config, warnings, errors };
@@ -775,6 +777,7 @@ export function effectiveConfigText(c: Config): string {
     `    api key = ${c.stream.apiKey}`,
     `    timeout seconds = ${c.stream.timeoutSec}`,
     `    reconnect delay seconds = ${c.stream.reconnectDelaySec}`,
+    `    forward received hosts = ${yn(c.stream.forwardReceivedHosts)}`,
     "",
   );
   return lines.join("\n");

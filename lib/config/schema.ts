@@ -452,6 +452,13 @@ export const SECTIONS: SectionSpec[] = [
         min: 1,
         doc: "first wait before reconnecting; doubles up to 60",
       },
+      {
+        key: "forward received hosts",
+        kind: "bool",
+        default: "no",
+        doc:
+          "also stream every host received from children to the parent (as a netdata proxy), one connection each",
+      },
     ],
   },
 ];

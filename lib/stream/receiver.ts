@@ -98,6 +98,8 @@ export class StreamReceiver {
   readonly #log: Logger;
   readonly #listeners: Deno.TcpListener[] = [];
   readonly #conns = new Set<Deno.Conn>();
+  /** Called when a child's stream is accepted (the agent forwards hosts from here). */
+  onHostConnected: ((host: Host) => void) | undefined;
   /** Machine GUIDs streaming now -> the API key they came with. */
   readonly #active = new Map<string, string>();
 
@@ -324,6 +326,7 @@ export class StreamReceiver {
         req.userAgent || "no user agent"
       }); answering protocol version 4`,
     );
+    this.onHostConnected?.(host);
     try {
       await write(conn, readyAnswer(req.capabilities));
       await this.#receive(

@@ -16,7 +16,7 @@ import type { Config } from "../config/mod.ts";
 import type { Destination } from "../config/destination.ts";
 import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
-import type { Chart, Database, Dimension } from "../storage/rrd.ts";
+import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
 import { SKIFF_VERSION } from "../collect/plugins_d.ts";
 import { READY_V1, READY_V2, READY_VN, STREAM_VERSION } from "./handshake.ts";
 
@@ -92,6 +92,7 @@ export function chartCollection(chart: Chart): string {
 /** The request line and headers a child sends. */
 export function streamRequest(
   o: {
+    hops?: number;
     apiKey: string;
     hostname: string;
     machineGuid: string;
@@ -110,7 +111,7 @@ export function streamRequest(
     ["timezone", o.timezone],
     ["abbrev_timezone", "UTC"],
     ["utc_offset", "0"],
-    ["hops", "1"],
+    ["hops", String(o.hops ?? 1)],
     ["ml_capable", "0"],
     ["ml_enabled", "0"],
     ["mc_version", "0"],
@@ -145,7 +146,8 @@ export type StreamDialer = (
 export class StreamSender {
   /** Connections that completed the handshake. */
   connections = 0;
-  readonly #db: Database;
+  readonly #host: Host;
+  readonly #hops: number;
   readonly #cfg: Config["stream"];
   readonly #clock: Clock;
   readonly #log: Logger;
@@ -160,9 +162,18 @@ export class StreamSender {
   constructor(
     db: Database,
     config: Config,
-    options: { clock: Clock; log: Logger; dial?: StreamDialer },
+    options: {
+      clock: Clock;
+      log: Logger;
+      dial?: StreamDialer;
+      /** The host to stream; the local one unless forwarding a received host. */
+      host?: Host;
+      /** 1 for the local host; 2 for a host received from a child. */
+      hops?: number;
+    },
   ) {
-    this.#db = db;
+    this.#host = options.host ?? db.localhost;
+    this.#hops = options.hops ?? 1;
     this.#cfg = config.stream;
     this.#clock = options.clock;
     this.#log = options.log;
@@ -173,7 +184,7 @@ export class StreamSender {
 
   /** Streams until `signal` aborts, reconnecting with backoff. */
   async run(signal: AbortSignal): Promise<void> {
-    const host = this.#db.localhost;
+    const host = this.#host;
     host.observeCompletions((chart) => this.#onComplete(chart));
     let delaySec = this.#cfg.reconnectDelaySec;
     try {
@@ -202,7 +213,7 @@ export class StreamSender {
   /** Tries each destination in order; the connection of the first that accepts the stream. */
   async #connect(signal: AbortSignal): Promise<Deno.Conn | undefined> {
     const timeoutMs = this.#cfg.timeoutSec * 1000;
-    const local = this.#db.localhost;
+    const local = this.#host;
     for (const d of this.#cfg.destinations) {
       if (signal.aborted || d.kind !== "tcp") continue;
       let conn: Deno.Conn | undefined;
@@ -215,6 +226,7 @@ export class StreamSender {
         );
         const request = streamRequest({
           apiKey: this.#cfg.apiKey,
+          hops: this.#hops,
           hostname: local.hostname,
           machineGuid: local.machineGuid,
           updateEverySec: 1,
@@ -268,7 +280,11 @@ export class StreamSender {
     this.#pending = [];
     this.#pendingBytes = 0;
     const failed = new Promise<void>((r) => (this.#onFail = r));
-    for (const chart of this.#db.localhost.charts.values()) {
+    const labels = [...this.#host.labels].map(([k, v]) =>
+      `LABEL ${q(k)} = 1 ${q(v)}\n`
+    ).join("");
+    if (labels) this.#enqueue(labels + "OVERWRITE labels\n");
+    for (const chart of this.#host.charts.values()) {
       this.#enqueue(chartDefinition(chart));
       this.#defined.add(chart);
     }
