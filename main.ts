@@ -30,8 +30,9 @@ import {
   missingPermissions,
   missingPermissionsMessage,
   permissionNeeds,
-} from "./lib/permissions.ts";
-import type { PermissionNeed } from "./lib/permissions.ts";
+  permissionSet,
+} from "./lib/config/permissions.ts";
+import type { PermissionNeed } from "./lib/config/permissions.ts";
 
 const USAGE = `skiff ${SKIFF_VERSION}: a metrics agent for small edge hosts
 
@@ -78,7 +79,7 @@ Prints a complete default config, every key commented with its meaning.
     options: { help: { type: "boolean" } },
   },
   permissions: {
-    usage: `Usage: skiff permissions --config FILE
+    usage: `Usage: skiff permissions --config FILE [--format flags|deno.json]
 
 Prints the least Deno permission flags the agent needs with FILE: the config
 file and plugins directories to read, tail and the enabled plugins to run,
@@ -86,8 +87,15 @@ the destinations, listen addresses and parents to connect to. Why each is
 needed goes to standard error. Use them with deno run:
 
   deno run $(skiff permissions --config FILE) main.ts run --config FILE
+
+--format deno.json prints them as a permission set for deno.json's
+"permissions" (then: deno run -P=skiff main.ts run --config FILE).
 `,
-    options: { config: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      config: { type: "string" },
+      format: { type: "string" },
+      help: { type: "boolean" },
+    },
   },
   version: {
     usage: "Usage: skiff version\n",
@@ -223,13 +231,24 @@ async function permissions(values: Record<string, unknown>): Promise<number> {
       COMMANDS.permissions.usage,
     );
   }
+  const format = (values.format as string | undefined) ?? "flags";
+  if (format !== "flags" && format !== "deno.json") {
+    return usageError(
+      `--format must be flags or deno.json, got "${format}"`,
+      COMMANDS.permissions.usage,
+    );
+  }
   const path = values.config as string;
   const result = await loadOrDefaults(path);
   printMessages(result);
   if (result.errors.length > 0) return 1;
   const needs = await needsOf(result.config, path);
   for (const n of needs) console.error(`${n.flag}    ${n.why}`);
-  console.log(denoFlags(needs).join(" "));
+  console.log(
+    format === "flags"
+      ? denoFlags(needs).join(" ")
+      : JSON.stringify({ skiff: permissionSet(needs) }, null, 2),
+  );
   return 0;
 }
 

@@ -12,7 +12,7 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfigFile, parseConfig } from "../lib/config/mod.ts";
-import { denoFlags, permissionNeeds } from "../lib/permissions.ts";
+import { denoFlags, permissionNeeds } from "../lib/config/permissions.ts";
 import { discoverPlugins } from "../lib/collect/plugins_d.ts";
 
 /** The Linux targets users need. */

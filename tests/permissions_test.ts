@@ -9,7 +9,7 @@ import {
   assertStringIncludes,
 } from "./helpers/assert.ts";
 import { parseConfig } from "../lib/config/mod.ts";
-import { denoFlags, permissionNeeds } from "../lib/permissions.ts";
+import { denoFlags, permissionNeeds } from "../lib/config/permissions.ts";
 import { bundle } from "../scripts/bundle.ts";
 import { binaryName, compileArgs } from "../scripts/compile.ts";
 import { FIXTURE_PLUGINS, MAIN_TS, start, waitFor } from "./helpers/e2e.ts";
@@ -194,5 +194,52 @@ Deno.test({
       await sink.close();
       await Deno.remove(dir, { recursive: true });
     }
+  },
+});
+
+Deno.test({
+  name:
+    "deno.json's permission set is what the shipped skiff.conf needs, and runs it",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const root = new URL("../", import.meta.url).pathname;
+    const denoJson = JSON.parse(await Deno.readTextFile(`${root}deno.json`));
+    const printed = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "-A",
+        MAIN_TS,
+        "permissions",
+        "--config",
+        "skiff.conf",
+        "--format",
+        "deno.json",
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    assertEquals(
+      denoJson.permissions,
+      JSON.parse(new TextDecoder().decode(printed.stdout)),
+    );
+    const p = start(Deno.execPath(), [
+      "run",
+      "-P=skiff",
+      "main.ts",
+      "run",
+      "--config",
+      "skiff.conf",
+    ], { cwd: root });
+    try {
+      await waitFor(
+        "the first /proc collection",
+        () => /proc: first collection done/.test(p.output()) || undefined,
+      );
+    } finally {
+      await p.stop();
+    }
+    assertEquals((await p.child.status).code, 0, p.output());
   },
 });

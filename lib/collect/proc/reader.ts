@@ -9,6 +9,10 @@
  * @module
  */
 
+import { TAIL_COMMAND } from "../../config/permissions.ts";
+
+export { TAIL_COMMAND };
+
 /** Reads several files at once; a missing or unreadable file is absent. */
 export interface FileReader {
   readonly kind: "direct" | "tail";
@@ -35,9 +39,6 @@ export class DirectReader implements FileReader {
     return out;
   }
 }
-
-/** The command the tail reader runs. */
-export const TAIL_COMMAND = "tail";
 
 /**
  * Splits `tail -v -n +1` output into files. Each file starts with a

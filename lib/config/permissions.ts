@@ -6,9 +6,14 @@
  * @module
  */
 
-import type { Config } from "./config/mod.ts";
-import type { Destination } from "./config/destination.ts";
-import { TAIL_COMMAND } from "./collect/proc/reader.ts";
+import type { Config } from "./mod.ts";
+import type { Destination } from "./destination.ts";
+
+/**
+ * The command skiff reads /proc and /sys through: Deno 2.9 allows reading
+ * them only under --allow-all, while --allow-run=tail is narrow.
+ */
+export const TAIL_COMMAND = "tail";
 
 /** What a config needs, by kind; each list sorted and without repeats. */
 export interface NeededPermissions {
@@ -144,6 +149,18 @@ export function denoFlags(needs: PermissionNeed[]): string[] {
     if (list) flags.push(`--allow-${kind}=${list.join(",")}`);
   }
   return flags;
+}
+
+/** The needs as a deno.json permission set (`deno run -P=NAME`). */
+export function permissionSet(
+  needs: PermissionNeed[],
+): Record<string, string[]> {
+  const set: Record<string, string[]> = {};
+  for (const flag of denoFlags(needs).slice(1)) {
+    const [kind, list] = flag.slice("--allow-".length).split(/=(.*)/s);
+    set[kind] = list.split(",");
+  }
+  return set;
 }
 
 /** The needs not granted right now (queried without prompting). */
