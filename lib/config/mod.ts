@@ -148,6 +148,26 @@ export function formatConfigMessage(m: ConfigMessage): string {
 
 class ValueError extends Error {}
 
+/** The INI reader's syntax errors as config messages. */
+function syntaxErrors(
+  doc: { errors: { line: number; message: string }[] },
+  file: string,
+): ConfigMessage[] {
+  return doc.errors.map((e) => ({ file, line: e.line, message: e.message }));
+}
+
+/** A bad value, naming file:line, section, key, the value and what is allowed. */
+function cannotParse(file: string, e: IniEntry, why: string): ConfigMessage {
+  return {
+    file,
+    line: e.line,
+    section: e.section,
+    key: e.key,
+    message:
+      `Cannot parse "${e.key}" in [${e.section}]: ${why}, got "${e.value}"`,
+  };
+}
+
 function parseValue(spec: KeySpec, raw: string): string | number | boolean {
   switch (spec.kind) {
     case "bool": {
@@ -243,11 +263,7 @@ export function parseConfig(
 ): ConfigResult {
   const doc = parseIni(text);
   const warnings: ConfigMessage[] = [];
-  const errors: ConfigMessage[] = doc.errors.map((e) => ({
-    file,
-    line: e.line,
-    message: e.message,
-  }));
+  const errors: ConfigMessage[] = syntaxErrors(doc, file);
 
   // Last value of each section/key wins, as in netdata.
   const values = new Map<string, Map<string, IniEntry>>();
@@ -264,14 +280,7 @@ export function parseConfig(
       typed.set(at(section, spec.key), parseValue(spec, entry.value));
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
-      errors.push({
-        file,
-        line: entry.line,
-        section,
-        key: spec.key,
-        message:
-          `Cannot parse "${spec.key}" in [${section}]: ${err.message}, got "${entry.value}"`,
-      });
+      errors.push(cannotParse(file, entry, err.message));
     }
   };
 
@@ -566,11 +575,7 @@ export function apiKeysFromStreamConf(
   defaultHistory: number,
 ): { keys: Record<string, StreamKey>; errors: ConfigMessage[] } {
   const doc = parseIni(text);
-  const errors: ConfigMessage[] = doc.errors.map((e) => ({
-    file,
-    line: e.line,
-    message: e.message,
-  }));
+  const errors: ConfigMessage[] = syntaxErrors(doc, file);
   const bySection = new Map<string, Map<string, unknown>>();
   for (const e of doc.entries) {
     if (!API_KEY_SECTION.test(e.section)) continue;
@@ -582,14 +587,7 @@ export function apiKeysFromStreamConf(
       sec.set(e.key, parseValue(spec, e.value));
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
-      errors.push({
-        file,
-        line: e.line,
-        section: e.section,
-        key: e.key,
-        message:
-          `Cannot parse "${e.key}" in [${e.section}]: ${err.message}, got "${e.value}"`,
-      });
+      errors.push(cannotParse(file, e, err.message));
     }
   }
   for (const s of doc.sections) {
