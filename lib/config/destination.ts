@@ -76,8 +76,12 @@ export function parseDestinationList(
 
 /** `host:port`, with brackets for IPv6: the form Deno's --allow-net takes. */
 export function destinationAddress(d: Destination): string {
-  if (d.kind === "stdout") return "stdout";
-  return d.hostname.includes(":")
-    ? `[${d.hostname}]:${d.port}`
-    : `${d.hostname}:${d.port}`;
+  return d.kind === "stdout" ? "stdout" : hostPort(d.hostname, d.port);
+}
+
+/** `host:port`, an IPv6 address in brackets (as Deno's --allow-net spells it). */
+export function hostPort(hostname: string, port: number): string {
+  return hostname.includes(":")
+    ? `[${hostname}]:${port}`
+    : `${hostname}:${port}`;
 }

@@ -7,6 +7,7 @@
  */
 
 import type { Config } from "./mod.ts";
+import { destinationAddress } from "./destination.ts";
 import type { Destination } from "./destination.ts";
 
 /**
@@ -31,18 +32,11 @@ export interface PermissionNeed {
   why: string;
 }
 
-/** `host:port` as Deno's --allow-net spells it (IPv6 in brackets). */
-export function netAddress(hostname: string, port: number): string {
-  return hostname.includes(":")
-    ? `[${hostname}]:${port}`
-    : `${hostname}:${port}`;
-}
-
 function tcp(destinations: Destination[]): { host: string; why: string }[] {
   const out: { host: string; why: string }[] = [];
   for (const d of destinations) {
     if (d.kind === "tcp") {
-      out.push({ host: netAddress(d.hostname, d.port), why: d.text });
+      out.push({ host: destinationAddress(d), why: d.text });
     }
   }
   return out;

@@ -9,7 +9,7 @@
  */
 
 import type { Clock } from "../clock.ts";
-import { TimeoutError, withTimeout } from "../clock.ts";
+import { withTimeout } from "../clock.ts";
 import type { Destination } from "../config/destination.ts";
 import type { SendBuffer } from "./buffer.ts";
 
@@ -63,8 +63,6 @@ export function stdoutLink(): Link {
     close: () => {},
   };
 }
-
-export { TimeoutError, withTimeout };
 
 const WRITE_CHUNK = 64 * 1024;
 const SAMPLE_MAX = 1023;

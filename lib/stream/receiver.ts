@@ -13,6 +13,8 @@
 import type { Clock } from "../clock.ts";
 import { heartbeat, TimeoutError, withTimeout } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
+import { hostPort } from "../config/destination.ts";
+import { writeAll } from "./conn.ts";
 import type { Logger } from "../log.ts";
 import { HostWriter } from "../protocol/apply.ts";
 import { LineSplitter } from "../protocol/lines.ts";
@@ -433,21 +435,14 @@ export class StreamReceiver {
 
 function peerOf(conn: Deno.Conn): string {
   const a = conn.remoteAddr as Deno.NetAddr;
-  return a.hostname.includes(":")
-    ? `[${a.hostname}]:${a.port}`
-    : `${a.hostname}:${a.port}`;
+  return hostPort(a.hostname, a.port);
 }
 
 function hostOf(conn: Deno.Conn): string {
   return (conn.remoteAddr as Deno.NetAddr).hostname;
 }
 
+/** Writes an answer; a peer that went away is told nothing more. */
 async function write(conn: Deno.Conn, text: string): Promise<void> {
-  const bytes = new TextEncoder().encode(text);
-  let off = 0;
-  try {
-    while (off < bytes.length) off += await conn.write(bytes.subarray(off));
-  } catch {
-    // the peer went away; nothing more to tell it
-  }
+  await writeAll(conn, new TextEncoder().encode(text)).catch(() => {});
 }

@@ -13,6 +13,7 @@
 import type { Clock } from "../clock.ts";
 import { sleep, TimeoutError, withTimeout } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
+import { writeAll } from "./conn.ts";
 import type { Destination } from "../config/destination.ts";
 import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
@@ -364,11 +365,6 @@ export class StreamSender {
     this.#pendingBytes = 0;
     this.#onFail();
   }
-}
-
-async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
-  let off = 0;
-  while (off < bytes.length) off += await conn.write(bytes.subarray(off));
 }
 
 /** Reads the parent's answer: netdata sends it without a newline, then waits. */

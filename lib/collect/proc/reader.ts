@@ -11,8 +11,6 @@
 
 import { TAIL_COMMAND } from "../../config/permissions.ts";
 
-export { TAIL_COMMAND };
-
 /** Reads several files at once; a missing or unreadable file is absent. */
 export interface FileReader {
   readonly kind: "direct" | "tail";
