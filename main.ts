@@ -22,17 +22,14 @@ import {
 import type { ConfigResult } from "./lib/config/mod.ts";
 import { LOG_LEVELS, Logger } from "./lib/log.ts";
 import type { LogLevel } from "./lib/log.ts";
-import { Agent } from "./lib/agent.ts";
-import { discoverPlugins, SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
-import type { Config } from "./lib/config/mod.ts";
+import { Agent, agentPermissionNeeds } from "./lib/agent.ts";
+import { SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
 import {
   denoFlags,
   missingPermissions,
   missingPermissionsMessage,
-  permissionNeeds,
   permissionSet,
 } from "./lib/config/permissions.ts";
-import type { PermissionNeed } from "./lib/config/permissions.ts";
 
 const USAGE = `skiff ${SKIFF_VERSION}: a metrics agent for small edge hosts
 
@@ -112,26 +109,6 @@ function systemHostname(): string {
   }
 }
 
-/**
- * Every permission `config` needs: the enabled plugins are found by scanning
- * the plugins directories, when those can be read.
- */
-async function needsOf(
-  config: Config,
-  configPath: string | undefined,
-): Promise<PermissionNeed[]> {
-  const base = permissionNeeds(config, { configPath, pluginPaths: [] });
-  const unreadable = await missingPermissions(
-    base.filter((n) => n.descriptor.name === "read"),
-  );
-  if (unreadable.length > 0) return base;
-  const { plugins } = await discoverPlugins(config);
-  return permissionNeeds(config, {
-    configPath,
-    pluginPaths: plugins.filter((p) => p.enabled).map((p) => p.path),
-  });
-}
-
 function usageError(message: string, usage: string): number {
   console.error(`skiff: ${message}\n\n${usage}`);
   return 2;
@@ -169,16 +146,17 @@ async function run(values: Record<string, unknown>): Promise<number> {
     );
     return 1;
   }
-  const missing = await missingPermissions(
-    await needsOf(result.config, values.config as string | undefined),
+  const { needs, pluginDirErrors } = await agentPermissionNeeds(
+    result.config,
+    values.config as string | undefined,
   );
+  const missing = await missingPermissions(needs);
   if (missing.length > 0) {
     console.error(missingPermissionsMessage(missing));
     return 1;
   }
-  const { errors: dirErrors } = await discoverPlugins(result.config);
-  if (dirErrors.length > 0) {
-    for (const e of dirErrors) console.error(`error: ${e}`);
+  if (pluginDirErrors.length > 0) {
+    for (const e of pluginDirErrors) console.error(`error: ${e}`);
     return 1;
   }
   const log = new Logger("skiff", {
@@ -242,7 +220,7 @@ async function permissions(values: Record<string, unknown>): Promise<number> {
   const result = await loadOrDefaults(path);
   printMessages(result);
   if (result.errors.length > 0) return 1;
-  const needs = await needsOf(result.config, path);
+  const { needs } = await agentPermissionNeeds(result.config, path);
   for (const n of needs) console.error(`${n.flag}    ${n.why}`);
   console.log(
     format === "flags"

@@ -21,6 +21,30 @@ import type { Dialer } from "./export/transport.ts";
 import { StreamReceiver } from "./stream/receiver.ts";
 import { StreamSender } from "./stream/sender.ts";
 import { guidFromName } from "./stream/handshake.ts";
+import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
+import type { PermissionNeed } from "./config/permissions.ts";
+
+/**
+ * Every permission the agent needs with `config`, enabled plugins included
+ * (found by scanning the plugins directories, when Deno lets us read them),
+ * and the plugin directories that exist but cannot be read.
+ */
+export async function agentPermissionNeeds(
+  config: Config,
+  configPath: string | undefined,
+): Promise<{ needs: PermissionNeed[]; pluginDirErrors: string[] }> {
+  const base = permissionNeeds(config, { configPath, pluginPaths: [] });
+  const unreadable = await missingPermissions(
+    base.filter((n) => n.descriptor.name === "read"),
+  );
+  if (unreadable.length > 0) return { needs: base, pluginDirErrors: [] };
+  const { plugins, errors } = await discoverPlugins(config);
+  const needs = permissionNeeds(config, {
+    configPath,
+    pluginPaths: plugins.filter((p) => p.enabled).map((p) => p.path),
+  });
+  return { needs, pluginDirErrors: errors };
+}
 
 /** How long the last export cycle at shutdown may take. */
 export const SHUTDOWN_DEADLINE_MS = 1000;

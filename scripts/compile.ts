@@ -12,8 +12,8 @@
  */
 import { parseArgs } from "node:util";
 import { loadConfigFile, parseConfig } from "../lib/config/mod.ts";
-import { denoFlags, permissionNeeds } from "../lib/config/permissions.ts";
-import { discoverPlugins } from "../lib/collect/plugins_d.ts";
+import { denoFlags } from "../lib/config/permissions.ts";
+import { agentPermissionNeeds } from "../lib/agent.ts";
 
 /** The Linux targets users need. */
 export const TARGETS = [
@@ -41,11 +41,9 @@ export async function bakedFlags(configPath: string): Promise<string[]> {
       `${configPath}: ${result.errors.map((e) => e.message).join("; ")}`,
     );
   }
-  const { plugins } = await discoverPlugins(result.config);
-  return denoFlags(permissionNeeds(result.config, {
-    configPath,
-    pluginPaths: plugins.filter((p) => p.enabled).map((p) => p.path),
-  }));
+  return denoFlags(
+    (await agentPermissionNeeds(result.config, configPath)).needs,
+  );
 }
 
 /** The `deno compile` arguments for one target. */
