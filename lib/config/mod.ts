@@ -262,6 +262,9 @@ export function parseConfig(
   env: ConfigEnvironment,
 ): ConfigResult {
   const doc = parseIni(text);
+  // Relative paths are taken from the config file's directory.
+  const fromConfigDir = (p: string) =>
+    p !== "" && env.baseDir && !isAbsolute(p) ? join(env.baseDir, p) : p;
   const warnings: ConfigMessage[] = [];
   const errors: ConfigMessage[] = syntaxErrors(doc, file);
 
@@ -487,7 +490,7 @@ export function parseConfig(
     directories: {
       plugins: splitQuotedList(
         get("directories", "plugins", '"/usr/libexec/netdata/plugins.d"'),
-      ).map((d) => env.baseDir && !isAbsolute(d) ? join(env.baseDir, d) : d),
+      ).map(fromConfigDir),
       config: get("directories", "config", "/etc/netdata"),
       stockConfig: get(
         "directories",
@@ -525,11 +528,7 @@ export function parseConfig(
       streamIdleTimeoutSec: get("web", "stream idle timeout seconds", 600),
       streamMaxLineLength: get("web", "stream max line length", 16384),
       orphanAfterSec: get("web", "mark hosts orphan after seconds", 60),
-      streamConfig:
-        ((p: string) =>
-          p && env.baseDir && !isAbsolute(p) ? join(env.baseDir, p) : p)(
-            get("web", "stream config", ""),
-          ),
+      streamConfig: fromConfigDir(get("web", "stream config", "")),
     },
     streamKeys,
     stream: {

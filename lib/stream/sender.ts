@@ -11,7 +11,7 @@
  */
 
 import type { Clock } from "../clock.ts";
-import { sleep, TimeoutError, withTimeout } from "../clock.ts";
+import { sleep, withTimeout } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
 import { writeAll } from "./conn.ts";
 import type { Destination } from "../config/destination.ts";
@@ -260,10 +260,9 @@ export class StreamSender {
         );
         return conn;
       } catch (err) {
-        const why = err instanceof TimeoutError
-          ? err.message
-          : (err as Error).message;
-        this.#log.warn(`cannot stream to ${d.text}: ${why}`);
+        this.#log.warn(
+          `cannot stream to ${d.text}: ${(err as Error).message}`,
+        );
         try {
           conn?.close();
         } catch {
