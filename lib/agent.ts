@@ -16,8 +16,8 @@ import type { Collector, Durations } from "./collect/collector.ts";
 import { ProcCollector } from "./collect/proc/mod.ts";
 import { SelfCollector } from "./collect/self.ts";
 import { discoverPlugins, PluginRunner } from "./collect/plugins_d.ts";
-import { Exporter } from "./export/engine.ts";
-import type { Dialer } from "./export/transport.ts";
+import { ExportEngine } from "./export/mod.ts";
+import type { Dialer } from "./export/mod.ts";
 import { StreamReceiver } from "./stream/receiver.ts";
 import { StreamSender } from "./stream/sender.ts";
 import { guidFromName } from "./stream/handshake.ts";
@@ -62,7 +62,7 @@ export interface AgentOptions {
 export class Agent {
   readonly db: Database;
   readonly config: Config;
-  readonly exporter: Exporter | undefined;
+  readonly exporter: ExportEngine | undefined;
   readonly plugins: PluginRunner[] = [];
   receiver: StreamReceiver | undefined;
   sender: StreamSender | undefined;
@@ -79,11 +79,17 @@ export class Agent {
       machineGuid: guidFromName(`skiff:${config.global.hostname}`),
       os: Deno.build.os,
     });
-    if (config.backend.enabled) {
-      this.exporter = new Exporter(this.db, config.backend, {
+    for (const [name, value, source] of config.hostLabels) {
+      this.db.localhost.labels.set(name, { value, source });
+    }
+    this.db.localhost.tags = config.hostTags;
+    if (config.exporting.some((i) => i.enabled)) {
+      this.exporter = new ExportEngine(this.db, config.exporting, {
         clock: options.clock,
         log: options.log.child("export"),
         dial: options.dial,
+        localUpdateEverySec: config.global.updateEverySec,
+        selfCharts: config.plugins.selfMonitoring,
       });
     }
   }
@@ -182,9 +188,9 @@ export class Agent {
       }
     }
     log.info(
-      `started: host "${c.global.hostname}", ${collectors.length} collectors, ${this.plugins.length} plugins, exporter ${
-        this.exporter ? "on" : "off"
-      }`,
+      `started: host "${c.global.hostname}", ${collectors.length} collectors, ${this.plugins.length} plugins, ${
+        this.exporter?.instances.length ?? 0
+      } exporting instances`,
     );
   }
 

@@ -8,11 +8,13 @@
 
 import { dirname, isAbsolute, join } from "node:path";
 import { parseIni } from "./ini.ts";
-import type { IniEntry } from "./ini.ts";
+import type { IniDocument } from "./ini.ts";
 import {
   API_KEY_SECTION,
   API_KEY_SECTION_KEYS,
-  BOOLEAN_WORDS,
+  BACKEND_KEYS,
+  EXPORTING_INSTANCE_KEYS,
+  instanceSection,
   PLUGIN_SECTION_KEYS,
   PROC_MODULES,
   SECTIONS,
@@ -21,20 +23,25 @@ import {
 import type { KeySpec } from "./schema.ts";
 import { parseDestinationList } from "./destination.ts";
 import type { Destination } from "./destination.ts";
+import { exportingInstances, legacyBackend } from "./exporting.ts";
+import type { ExportingInstance, InstanceSection } from "./exporting.ts";
+import { cannotParse, parseValue, ValueError, valueText } from "./values.ts";
+import type { ConfigMessage, LocatedEntry } from "./values.ts";
 import type { LogLevel } from "../log.ts";
 
 export type { Destination } from "./destination.ts";
+export type { ExportingInstance } from "./exporting.ts";
+export type { ConfigMessage } from "./values.ts";
 
-/** `[backend] data source`, canonical. */
+/** `data source`, canonical. */
 export type DataSource = "as collected" | "average" | "sum";
-/** `[backend] type`, canonical. */
-export type BackendType = "graphite" | "opentsdb";
 
-/** Default TCP port of each backend type. */
-export const DEFAULT_PORTS: Record<BackendType, number> = {
-  graphite: 2003,
-  opentsdb: 4242,
-};
+/** The name of netdata's exporting config, read from beside the config file. */
+export const EXPORTING_CONF = "exporting.conf";
+
+/** Label sources, netdata's RRDLABEL_SRC_* bits. */
+export const LABEL_SOURCE_AUTO = 1;
+export const LABEL_SOURCE_CONFIG = 2;
 
 /** An external plugin's `[plugin:NAME]` section. */
 export interface PluginSection {
@@ -52,18 +59,18 @@ export interface Config {
     historyEntries: number;
     logLevel: LogLevel;
   };
-  backend: {
-    enabled: boolean;
-    dataSource: DataSource;
-    type: BackendType;
-    destinations: Destination[];
-    prefix: string;
-    hostname: string;
-    updateEverySec: number;
-    bufferOnFailures: number;
-    timeoutMs: number;
-    maxBufferedBytes: number;
-  };
+  /**
+   * This host's labels, in netdata's order: `[host labels]` first, then
+   * those from `[health]`; each with its source (LABEL_SOURCE_*).
+   */
+  hostLabels: [name: string, value: string, source: number][];
+  /** `[backend] host tags` of this host ("" for none). */
+  hostTags: string;
+  /**
+   * Exporting instances: `[TYPE:NAME]` sections (from exporting.conf and
+   * the config), then the legacy `[backend]`; disabled ones included.
+   */
+  exporting: ExportingInstance[];
   directories: {
     plugins: string[];
     config: string;
@@ -114,15 +121,6 @@ export interface StreamKey {
   maxDimensionsPerChart: number;
 }
 
-/** One message about the config, with where it points. */
-export interface ConfigMessage {
-  file: string;
-  line?: number;
-  section?: string;
-  key?: string;
-  message: string;
-}
-
 /** The result of {@link parseConfig}. */
 export interface ConfigResult {
   config: Config;
@@ -138,7 +136,22 @@ export interface ConfigEnvironment {
    * directory, so a config and its plugins can move together.
    */
   baseDir?: string;
+  /**
+   * netdata's exporting.conf (its `[exporting:global]`, `[TYPE:NAME]` and
+   * `[prometheus:exporter]` sections), read from beside the config file.
+   */
+  exportingConf?: { text: string; file: string };
 }
+
+/** netdata's section for its Prometheus endpoint, in exporting.conf. */
+const PROMETHEUS_EXPORTER = "prometheus:exporter";
+
+/** Instance section examples, for "did you mean" hints. */
+const INSTANCE_EXAMPLES = [
+  "exporting:global",
+  "graphite:NAME",
+  "opentsdb:NAME",
+];
 
 /** Formats a message as `file:line: [section] key: text`. */
 export function formatConfigMessage(m: ConfigMessage): string {
@@ -146,70 +159,12 @@ export function formatConfigMessage(m: ConfigMessage): string {
   return `${where}: ${m.message}`;
 }
 
-class ValueError extends Error {}
-
 /** The INI reader's syntax errors as config messages. */
 function syntaxErrors(
   doc: { errors: { line: number; message: string }[] },
   file: string,
 ): ConfigMessage[] {
   return doc.errors.map((e) => ({ file, line: e.line, message: e.message }));
-}
-
-/** A bad value, naming file:line, section, key, the value and what is allowed. */
-function cannotParse(file: string, e: IniEntry, why: string): ConfigMessage {
-  return {
-    file,
-    line: e.line,
-    section: e.section,
-    key: e.key,
-    message:
-      `Cannot parse "${e.key}" in [${e.section}]: ${why}, got "${e.value}"`,
-  };
-}
-
-function parseValue(spec: KeySpec, raw: string): string | number | boolean {
-  switch (spec.kind) {
-    case "bool": {
-      const b = BOOLEAN_WORDS[raw.toLowerCase()];
-      if (b === undefined) {
-        throw new ValueError(
-          "expected yes/no, true/false, on/off or 1/0",
-        );
-      }
-      return b;
-    }
-    case "int": {
-      if (!/^-?\d+$/.test(raw)) {
-        throw new ValueError(
-          spec.min !== undefined && spec.min > 0
-            ? "expected a positive integer"
-            : "expected an integer",
-        );
-      }
-      const n = Number(raw);
-      if (spec.min !== undefined && n < spec.min) {
-        throw new ValueError(`expected an integer >= ${spec.min}`);
-      }
-      if (spec.max !== undefined && n > spec.max) {
-        throw new ValueError(`expected an integer <= ${spec.max}`);
-      }
-      return n;
-    }
-    case "choice": {
-      const c = spec.choices![raw.toLowerCase()];
-      if (c === undefined) {
-        throw new ValueError(
-          `expected one of ${
-            Object.keys(spec.choices!).map((k) => `"${k}"`).join(", ")
-          }`,
-        );
-      }
-      return c;
-    }
-    default:
-      return raw;
-  }
 }
 
 /** Levenshtein distance, for "did you mean" hints on typo'd keys. */
@@ -261,51 +216,114 @@ export function parseConfig(
   file: string,
   env: ConfigEnvironment,
 ): ConfigResult {
-  const doc = parseIni(text);
   // Relative paths are taken from the config file's directory.
   const fromConfigDir = (p: string) =>
     p !== "" && env.baseDir && !isAbsolute(p) ? join(env.baseDir, p) : p;
   const warnings: ConfigMessage[] = [];
-  const errors: ConfigMessage[] = syntaxErrors(doc, file);
+  const errors: ConfigMessage[] = [];
+
+  // exporting.conf first, then the config: the config's values win.
+  const files: { doc: IniDocument; file: string; exportingOnly: boolean }[] =
+    [];
+  if (env.exportingConf) {
+    files.push({
+      doc: parseIni(env.exportingConf.text),
+      file: env.exportingConf.file,
+      exportingOnly: true,
+    });
+  }
+  files.push({ doc: parseIni(text), file, exportingOnly: false });
 
   // Last value of each section/key wins, as in netdata.
-  const values = new Map<string, Map<string, IniEntry>>();
-  for (const e of doc.entries) {
-    let sec = values.get(e.section);
-    if (!sec) values.set(e.section, sec = new Map());
-    sec.set(e.key, e);
+  const values = new Map<string, Map<string, LocatedEntry>>();
+  const instanceSections: InstanceSection[] = [];
+  for (const f of files) {
+    errors.push(...syntaxErrors(f.doc, f.file));
+    const skipped = new Set<string>();
+    for (const s of f.doc.sections) {
+      const instance = instanceSection(s.name);
+      if (instance) {
+        instanceSections.push({
+          section: s.name,
+          ...instance,
+          ...s,
+          file: f.file,
+        });
+        continue;
+      }
+      const exporting = s.name === "exporting:global" ||
+        s.name === PROMETHEUS_EXPORTER;
+      if (f.exportingOnly && !exporting) {
+        // netdata: "Section (...) does not specify a valid connector".
+        skipped.add(s.name);
+        warnings.push({
+          file: f.file,
+          line: s.line,
+          section: s.name,
+          message: `[${s.name}] is not an exporting section (${
+            s.name.includes(":")
+              ? `"${
+                s.name.slice(0, s.name.lastIndexOf(":"))
+              }" is not a connector type`
+              : "expected [exporting:global] or [TYPE:NAME]"
+          })${suggestion(s.name, INSTANCE_EXAMPLES)}; its keys are ignored`,
+        });
+        continue;
+      }
+      const known = exporting || sectionSpec(s.name) ||
+        s.name.startsWith("plugin:") || API_KEY_SECTION.test(s.name);
+      if (!known) {
+        warnings.push({
+          file: f.file,
+          line: s.line,
+          section: s.name,
+          message: `Unknown section [${s.name}]${
+            suggestion(s.name, [
+              ...SECTIONS.map((x) => x.name),
+              ...INSTANCE_EXAMPLES,
+            ])
+          }; its keys are ignored`,
+        });
+      }
+    }
+    for (const e of f.doc.entries) {
+      if (skipped.has(e.section)) continue;
+      let sec = values.get(e.section);
+      if (!sec) values.set(e.section, sec = new Map());
+      sec.set(e.key, { ...e, file: f.file });
+    }
   }
   const typed = new Map<string, unknown>();
   const at = (section: string, key: string) => `${section}\0${key}`;
 
-  const check = (section: string, spec: KeySpec, entry: IniEntry) => {
+  const check = (section: string, spec: KeySpec, entry: LocatedEntry) => {
     try {
       typed.set(at(section, spec.key), parseValue(spec, entry.value));
     } catch (err) {
       if (!(err instanceof ValueError)) throw err;
-      errors.push(cannotParse(file, entry, err.message));
+      errors.push(cannotParse(entry.file, entry, err.message));
     }
   };
 
-  for (const s of doc.sections) {
-    const known = sectionSpec(s.name) || s.name.startsWith("plugin:") ||
-      API_KEY_SECTION.test(s.name);
-    if (!known) {
-      warnings.push({
-        file,
-        line: s.line,
-        section: s.name,
-        message: `Unknown section [${s.name}]${
-          suggestion(s.name, SECTIONS.map((x) => x.name))
-        }; its keys are ignored`,
-      });
-    }
-  }
-
   for (const [section, entries] of values) {
+    if (section === PROMETHEUS_EXPORTER) {
+      for (const [key, entry] of entries) {
+        warnings.push({
+          file: entry.file,
+          line: entry.line,
+          section,
+          key,
+          message:
+            `[${section}] configures netdata's /api/v1/allmetrics?format=prometheus, which skiff does not serve yet: "${key}" is ignored`,
+        });
+      }
+      continue;
+    }
     const spec = sectionSpec(section);
     const keySpecs = spec?.keys ??
-      (section.startsWith("plugin:")
+      (instanceSection(section)
+        ? EXPORTING_INSTANCE_KEYS
+        : section.startsWith("plugin:")
         ? PLUGIN_SECTION_KEYS
         : API_KEY_SECTION.test(section)
         ? API_KEY_SECTION_KEYS
@@ -324,7 +342,7 @@ export function parseConfig(
         }, entry);
       } else {
         warnings.push({
-          file,
+          file: entry.file,
           line: entry.line,
           section,
           key,
@@ -349,29 +367,46 @@ export function parseConfig(
   const hostname = get("global", "hostname", "") || env.systemHostname;
   const globalUpdateEvery = get("global", "update every", 1);
 
-  const backendUpdateEvery = get("backend", "update every", 10);
-  const backendType = get<"graphite" | "opentsdb">(
-    "backend",
-    "type",
-    "graphite",
-  );
-  let timeoutMs = backendUpdateEvery * 2000;
-  const timeoutEntry = entryOf("backend", "timeout ms");
-  if (timeoutEntry && /^-?\d+$/.test(timeoutEntry.value)) {
-    if (Number(timeoutEntry.value) < 1) {
-      // As netdata: an invalid timeout falls back to the default, loudly.
-      warnings.push({
-        file,
-        line: timeoutEntry.line,
-        section: "backend",
-        key: "timeout ms",
-        message:
-          `"timeout ms" in [backend] is ${timeoutEntry.value}, below 1: using ${timeoutMs} (update every * 2000)`,
-      });
-    } else {
-      timeoutMs = Number(timeoutEntry.value);
-    }
+  const exportingCtx = {
+    value: (section: string, key: string) => typed.get(at(section, key)),
+    entry: entryOf,
+    hostname,
+    file,
+    errors,
+    warnings,
+  };
+  const instances = exportingInstances(exportingCtx, instanceSections);
+  const backend = legacyBackend(exportingCtx);
+  if (
+    backend.instance.enabled && instances.some((i) => i.name === "backend")
+  ) {
+    errors.push({
+      file,
+      line: entryOf("backend", "enabled")?.line,
+      section: "backend",
+      message:
+        `[backend] is enabled and an exporting instance is also named "backend": rename the instance`,
+    });
   }
+
+  const hostLabels: [string, string, number][] = [];
+  for (const [key] of values.get("host labels") ?? []) {
+    const v = typed.get(at("host labels", key));
+    if (typeof v === "string") hostLabels.push([key, v, LABEL_SOURCE_CONFIG]);
+  }
+  // As netdata 1.37's health_add_host_labels(), after the configured ones.
+  hostLabels.push(
+    [
+      "_is_ephemeral",
+      String(get("health", "is ephemeral", false)),
+      LABEL_SOURCE_CONFIG,
+    ],
+    [
+      "_has_unstable_connection",
+      String(get("health", "has unstable connection", false)),
+      LABEL_SOURCE_CONFIG,
+    ],
+  );
 
   const destinationsOf = (
     section: string,
@@ -394,23 +429,6 @@ export function parseConfig(
       return [];
     }
   };
-  const backendEnabled = get("backend", "enabled", false);
-  const backendDestinations = destinationsOf(
-    "backend",
-    "destination",
-    get("backend", "destination", "localhost"),
-    DEFAULT_PORTS[backendType],
-  );
-  if (backendEnabled && backendDestinations.length === 0) {
-    errors.push({
-      file,
-      line: entryOf("backend", "destination")?.line,
-      section: "backend",
-      key: "destination",
-      message:
-        `"destination" in [backend] is empty but the backend is enabled: name at least one host:port or stdout`,
-    });
-  }
 
   const streamEnabled = get("stream", "enabled", false);
   const streamDestinations = destinationsOf(
@@ -475,18 +493,9 @@ export function parseConfig(
       historyEntries: get("global", "history", 3600),
       logLevel: get<LogLevel>("global", "log level", "info"),
     },
-    backend: {
-      enabled: backendEnabled,
-      dataSource: get<DataSource>("backend", "data source", "average"),
-      type: backendType,
-      destinations: backendDestinations,
-      prefix: get("backend", "prefix", "netdata"),
-      hostname: get("backend", "hostname", "") || hostname,
-      updateEverySec: backendUpdateEvery,
-      bufferOnFailures: get("backend", "buffer on failures", 10),
-      timeoutMs,
-      maxBufferedBytes: get("backend", "max buffered bytes", 16 * 1024 * 1024),
-    },
+    hostLabels,
+    hostTags: backend.hostTags,
+    exporting: [...instances, backend.instance],
     directories: {
       plugins: splitQuotedList(
         get("directories", "plugins", '"/usr/libexec/netdata/plugins.d"'),
@@ -623,7 +632,30 @@ export async function loadConfigFile(
       }],
     };
   }
-  const result = parseConfig(text, path, { baseDir: dirname(path), ...env });
+  const exportingPath = join(dirname(path), EXPORTING_CONF);
+  let exportingConf: { text: string; file: string } | undefined;
+  let exportingError: ConfigMessage | undefined;
+  try {
+    exportingConf = {
+      text: await Deno.readTextFile(exportingPath),
+      file: exportingPath,
+    };
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) {
+      exportingError = {
+        file: exportingPath,
+        message: `Cannot read ${EXPORTING_CONF} beside the config: ${
+          (err as Error).message
+        }`,
+      };
+    }
+  }
+  const result = parseConfig(text, path, {
+    baseDir: dirname(path),
+    exportingConf,
+    ...env,
+  });
+  if (exportingError) result.errors.push(exportingError);
   const streamConf = result.config.web.streamConfig;
   if (streamConf !== "" && result.config.web.mode !== "none") {
     let confText: string | undefined;
@@ -676,6 +708,7 @@ export function defaultConfigText(): string {
     }
     if (s.openKeys) out.push(`    # ${s.openKeys.doc}`);
     out.push("");
+    if (s.note) out.push(commented(s.note), "");
   }
   out.push(
     "# An external plugin NAME.plugin can have its own section:",
@@ -697,6 +730,31 @@ export function defaultConfigText(): string {
   return out.join("\n");
 }
 
+/** An exporting instance as INI text, every key resolved. */
+function instanceText(i: ExportingInstance): string[] {
+  const specs = i.legacy ? BACKEND_KEYS : EXPORTING_INSTANCE_KEYS;
+  const lines = [
+    `[${i.section}]`,
+    ...(i.legacy || i.section.endsWith(`:${i.name}`)
+      ? []
+      : [`    # instance name: ${i.name}`]),
+  ];
+  for (const spec of specs) {
+    if (spec.key === "destination") {
+      lines.push(
+        `    destination = ${i.destinations.map((d) => d.text).join(" ")}`,
+      );
+    } else if (spec.key === "host tags") {
+      continue;
+    } else {
+      const v = (i as unknown as Record<string, unknown>)[spec.field];
+      lines.push(`    ${spec.key} = ${valueText(v)}`);
+    }
+  }
+  lines.push("");
+  return lines;
+}
+
 /** The effective config as INI text, defaults filled in: `skiff check`. */
 export function effectiveConfigText(c: Config): string {
   const dest = (ds: Destination[]) => ds.map((d) => d.text).join(" ");
@@ -709,18 +767,12 @@ export function effectiveConfigText(c: Config): string {
     `    history = ${c.global.historyEntries}`,
     `    log level = ${c.global.logLevel}`,
     "",
-    "[backend]",
-    `    enabled = ${yn(c.backend.enabled)}`,
-    `    data source = ${c.backend.dataSource}`,
-    `    type = ${c.backend.type}`,
-    `    destination = ${dest(c.backend.destinations)}`,
-    `    prefix = ${c.backend.prefix}`,
-    `    hostname = ${c.backend.hostname}`,
-    `    update every = ${c.backend.updateEverySec}`,
-    `    buffer on failures = ${c.backend.bufferOnFailures}`,
-    `    timeout ms = ${c.backend.timeoutMs}`,
-    `    max buffered bytes = ${c.backend.maxBufferedBytes}`,
+    "[host labels]",
+    ...c.hostLabels.filter(([k]) => !k.startsWith("_")).map(([k, v]) =>
+      `    ${k} = ${v}`
+    ),
     "",
+    ...c.exporting.flatMap(instanceText),
     "[directories]",
     `    plugins = ${c.directories.plugins.map((p) => `"${p}"`).join(" ")}`,
     `    config = ${c.directories.config}`,

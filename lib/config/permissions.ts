@@ -6,7 +6,9 @@
  * @module
  */
 
+import { dirname, join } from "node:path";
 import type { Config } from "./mod.ts";
+import { EXPORTING_CONF } from "./mod.ts";
 import { destinationAddress } from "./destination.ts";
 import type { Destination } from "./destination.ts";
 
@@ -66,6 +68,13 @@ export function permissionNeeds(
       `--allow-read=${options.configPath}`,
       "the config file",
     );
+    // Read when it exists; Deno needs the permission to find out.
+    const exporting = join(dirname(options.configPath), EXPORTING_CONF);
+    add(
+      { name: "read", path: exporting },
+      `--allow-read=${exporting}`,
+      "netdata's exporting.conf beside the config file (read if it exists)",
+    );
   }
   if (config.web.mode !== "none" && config.web.streamConfig !== "") {
     const path = config.web.streamConfig;
@@ -97,12 +106,13 @@ export function permissionNeeds(
       "an enabled plugin",
     );
   }
-  if (config.backend.enabled) {
-    for (const { host, why } of tcp(config.backend.destinations)) {
+  for (const instance of config.exporting) {
+    if (!instance.enabled) continue;
+    for (const { host, why } of tcp(instance.destinations)) {
       add(
         { name: "net", host },
         `--allow-net=${host}`,
-        `[backend] destination ${why}`,
+        `[${instance.section}] destination ${why}`,
       );
     }
   }

@@ -23,7 +23,26 @@ export interface KeySpec {
   max?: number;
   /** For `choice`: accepted word -> canonical value (aliases map too). */
   choices?: Record<string, string>;
+  /** The property of the typed config that holds the value. */
+  field?: string;
 }
+
+/** The type a key's value has once parsed. */
+type KeyValue<K> = K extends { kind: "bool" } ? boolean
+  : K extends { kind: "int" } ? number
+  : K extends { choices: infer C } ? C[keyof C]
+  : string;
+
+/**
+ * The typed values of a section whose keys name their `field`: the schema
+ * is the one place a key is written; its type is derived from it.
+ */
+export type KeyValues<S extends readonly KeySpec[]> = {
+  -readonly [
+    K in S[number] as K extends { field: infer F extends string } ? F
+      : never
+  ]: KeyValue<K>;
+};
 
 /** A section and its keys. */
 export interface SectionSpec {
@@ -32,6 +51,8 @@ export interface SectionSpec {
   keys: KeySpec[];
   /** Sections whose keys are open-ended (`[plugins]` names plugins). */
   openKeys?: { kind: KeyKind; doc: string };
+  /** Shown by `skiff config` after the keys. */
+  note?: string;
 }
 
 /** Boolean words, as netdata's config accepts them. */
@@ -49,15 +70,59 @@ export const BOOLEAN_WORDS: Record<string, boolean> = {
   "on demand": true,
 };
 
-/** The data-source words of `[backend] data source`. */
+/**
+ * The data-source words of `data source`, as netdata 1.37's
+ * exporting_parse_data_source() accepts them.
+ */
 export const DATA_SOURCES = {
   "as collected": "as collected",
+  raw: "as collected",
+  "as-collected": "as collected",
+  as_collected: "as collected",
+  ascollected: "as collected",
   average: "average",
   sum: "sum",
   volume: "sum",
 } as const;
 
-/** The connector words of `[backend] type`. */
+/**
+ * Every connector type word netdata 1.37 accepts (exporting_select_type()),
+ * to its canonical type. `:https` variants are the same type over TLS.
+ */
+export const CONNECTOR_TYPES = {
+  graphite: "graphite",
+  "graphite:plaintext": "graphite",
+  "graphite:http": "graphite:http",
+  "graphite:https": "graphite:http",
+  json: "json",
+  "json:plaintext": "json",
+  "json:http": "json:http",
+  "json:https": "json:http",
+  opentsdb: "opentsdb",
+  "opentsdb:telnet": "opentsdb",
+  "opentsdb:http": "opentsdb:http",
+  "opentsdb:https": "opentsdb:http",
+  prometheus_remote_write: "prometheus_remote_write",
+  "prometheus_remote_write:http": "prometheus_remote_write",
+  "prometheus_remote_write:https": "prometheus_remote_write",
+  kinesis: "kinesis",
+  "kinesis:plaintext": "kinesis",
+  pubsub: "pubsub",
+  "pubsub:plaintext": "pubsub",
+  mongodb: "mongodb",
+  "mongodb:plaintext": "mongodb",
+} as const;
+
+/** A canonical connector type. */
+export type ConnectorType =
+  typeof CONNECTOR_TYPES[keyof typeof CONNECTOR_TYPES];
+
+/** The connector types skiff has a connector for. */
+export const IMPLEMENTED_CONNECTORS: ReadonlySet<ConnectorType> = new Set<
+  ConnectorType
+>(["graphite", "opentsdb"]);
+
+/** The connector words of the legacy `[backend] type`. */
 export const BACKEND_TYPES = {
   graphite: "graphite",
   "graphite:plaintext": "graphite",
@@ -148,6 +213,297 @@ export const API_KEY_SECTION_KEYS: KeySpec[] = [
   },
 ];
 
+/**
+ * The keys of an exporting instance `[TYPE:NAME]`, with netdata 1.37's
+ * defaults (exporting/read_config.c). Each may also be set in
+ * `[exporting:global]` as a default for every instance.
+ */
+export const EXPORTING_INSTANCE_KEYS = [
+  {
+    key: "enabled",
+    field: "enabled",
+    kind: "bool",
+    default: "no",
+    doc: "send this instance's metrics",
+  },
+  {
+    key: "destination",
+    field: "destination",
+    kind: "list",
+    default: "localhost",
+    doc:
+      "space- or comma-separated list tried in order: host, [tcp:]host:port, [ipv6]:port, or stdout",
+  },
+  {
+    key: "data source",
+    field: "dataSource",
+    kind: "choice",
+    default: "average",
+    choices: DATA_SOURCES,
+    doc:
+      "average or sum (alias volume) of the stored points in the window; as collected (alias raw, as-collected, as_collected, ascollected): the last collected values",
+  },
+  {
+    key: "update every",
+    field: "updateEverySec",
+    kind: "int",
+    default: "10",
+    min: 1,
+    max: 86400,
+    doc: "seconds between sends",
+  },
+  {
+    key: "buffer on failures",
+    field: "bufferOnFailures",
+    kind: "int",
+    default: "10",
+    min: 1,
+    doc:
+      "unsent batches kept while sends fail; one more drops the oldest, counted as lost",
+  },
+  {
+    key: "timeout ms",
+    field: "timeoutMs",
+    kind: "int",
+    default: "10000",
+    min: 1,
+    doc: "per destination: connect and each write",
+  },
+  {
+    key: "send charts matching",
+    field: "sendChartsMatching",
+    kind: "string",
+    default: "*",
+    doc:
+      "netdata simple patterns of chart ids or names to send (e.g. system.* !system.uptime)",
+  },
+  {
+    key: "send hosts matching",
+    field: "sendHostsMatching",
+    kind: "string",
+    default: "localhost *",
+    doc: "netdata simple patterns of hostnames to send; localhost is this host",
+  },
+  {
+    key: "send names instead of ids",
+    field: "sendNames",
+    kind: "bool",
+    default: "yes",
+    doc:
+      "chart and dimension names (system.net.received) instead of ids (system.net.InOctets)",
+  },
+  {
+    key: "send configured labels",
+    field: "sendConfiguredLabels",
+    kind: "bool",
+    default: "yes",
+    doc:
+      "host labels set by a user ([host labels], a child's netdata.conf) as tags",
+  },
+  {
+    key: "send automatic labels",
+    field: "sendAutomaticLabels",
+    kind: "bool",
+    default: "no",
+    doc: "host labels found automatically (_os_name, ...) as tags",
+  },
+  {
+    key: "send variables",
+    field: "sendVariables",
+    kind: "bool",
+    default: "yes",
+    doc: "host and chart variables too (prometheus_remote_write only)",
+  },
+  {
+    key: "prefix",
+    field: "prefix",
+    kind: "string",
+    default: "netdata",
+    doc: "first element of every metric name",
+  },
+  {
+    key: "hostname",
+    field: "hostname",
+    kind: "string",
+    default: "",
+    defaultNote: "[global] hostname",
+    doc: "name sent for this host; received hosts keep their own",
+  },
+  {
+    key: "username",
+    field: "username",
+    kind: "string",
+    default: "",
+    doc: "HTTP connectors: basic authentication user",
+  },
+  {
+    key: "password",
+    field: "password",
+    kind: "string",
+    default: "",
+    doc: "HTTP connectors: basic authentication password",
+  },
+  {
+    key: "remote write URL path",
+    field: "remoteWritePath",
+    kind: "string",
+    default: "/receive",
+    doc: "prometheus_remote_write: the path requests go to",
+  },
+  {
+    key: "max buffered bytes",
+    field: "maxBufferedBytes",
+    kind: "int",
+    default: "16777216",
+    min: 4096,
+    doc:
+      "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
+  },
+] as const satisfies readonly KeySpec[];
+
+/** The typed keys of an exporting instance. */
+export type ExportingInstanceValues = KeyValues<typeof EXPORTING_INSTANCE_KEYS>;
+
+/**
+ * The legacy `[backend]` section (netdata before 1.34; 1.37 ignores it):
+ * one more exporting instance, with its own defaults.
+ */
+export const BACKEND_KEYS = [
+  {
+    key: "enabled",
+    field: "enabled",
+    kind: "bool",
+    default: "no",
+    doc: "send metrics to the destinations",
+  },
+  {
+    key: "data source",
+    field: "dataSource",
+    kind: "choice",
+    default: "average",
+    choices: DATA_SOURCES,
+    doc:
+      "as collected (alias raw): last collected values; average or sum (alias volume): of the stored points in the window",
+  },
+  {
+    key: "type",
+    field: "type",
+    kind: "choice",
+    default: "graphite",
+    choices: BACKEND_TYPES,
+    doc:
+      "graphite (alias graphite:plaintext, port 2003) or opentsdb (alias opentsdb:telnet, port 4242)",
+  },
+  {
+    key: "destination",
+    field: "destination",
+    kind: "list",
+    default: "localhost",
+    doc:
+      "space- or comma-separated list tried in order: host, host:port, [ipv6]:port, or stdout",
+  },
+  {
+    key: "prefix",
+    field: "prefix",
+    kind: "string",
+    default: "netdata",
+    doc: "first element of every metric name",
+  },
+  {
+    key: "hostname",
+    field: "hostname",
+    kind: "string",
+    default: "",
+    defaultNote: "[global] hostname",
+    doc: "name sent for the local host; other hosts keep their own",
+  },
+  {
+    key: "update every",
+    field: "updateEverySec",
+    kind: "int",
+    default: "10",
+    min: 1,
+    max: 86400,
+    doc: "seconds between sends",
+  },
+  {
+    key: "buffer on failures",
+    field: "bufferOnFailures",
+    kind: "int",
+    default: "10",
+    min: 1,
+    doc:
+      "unsent batches kept while sends fail; one more drops the oldest, counted as lost",
+  },
+  {
+    key: "timeout ms",
+    field: "timeoutMs",
+    kind: "int",
+    default: "",
+    defaultNote: "update every * 2000",
+    doc:
+      "per destination: connect and each write; below 1 falls back to the default",
+  },
+  {
+    key: "send names instead of ids",
+    field: "sendNames",
+    kind: "bool",
+    default: "yes",
+    doc: "chart and dimension names instead of ids",
+  },
+  {
+    key: "send charts matching",
+    field: "sendChartsMatching",
+    kind: "string",
+    default: "*",
+    doc: "netdata simple patterns of chart ids or names to send",
+  },
+  {
+    key: "send hosts matching",
+    field: "sendHostsMatching",
+    kind: "string",
+    default: "localhost *",
+    doc: "netdata simple patterns of hostnames to send; localhost is this host",
+  },
+  {
+    key: "host tags",
+    field: "hostTags",
+    kind: "string",
+    default: "",
+    doc:
+      "tags of this host appended to every metric (graphite: ;TAGS, opentsdb: space TAGS), as netdata's [backend]",
+  },
+  {
+    key: "max buffered bytes",
+    field: "maxBufferedBytes",
+    kind: "int",
+    default: "16777216",
+    min: 4096,
+    doc:
+      "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
+  },
+] as const satisfies readonly KeySpec[];
+
+/** The typed keys of the legacy `[backend]`. */
+export type BackendValues = KeyValues<typeof BACKEND_KEYS>;
+
+/**
+ * `[TYPE:NAME]`: an exporting instance, as netdata 1.37 splits the section
+ * name at its last colon. Undefined when TYPE is not a connector type.
+ */
+export function instanceSection(
+  section: string,
+): { typeWord: keyof typeof CONNECTOR_TYPES; name: string } | undefined {
+  const colon = section.lastIndexOf(":");
+  if (colon <= 0) return undefined;
+  const typeWord = section.slice(0, colon);
+  if (!Object.hasOwn(CONNECTOR_TYPES, typeWord)) return undefined;
+  return {
+    typeWord: typeWord as keyof typeof CONNECTOR_TYPES,
+    name: section.slice(colon + 1),
+  };
+}
+
 /** All fixed sections, in the order `skiff config` prints them. */
 export const SECTIONS: SectionSpec[] = [
   {
@@ -187,84 +543,54 @@ export const SECTIONS: SectionSpec[] = [
     ],
   },
   {
-    name: "backend",
+    name: "host labels",
     doc:
-      "The exporter: every metric of every host, sent every `update every` seconds (netdata's [backend]).",
+      "Labels of this host (netdata's [host labels]): NAME = VALUE, sent as tags by exporting instances with send configured labels.",
+    keys: [],
+    openKeys: { kind: "string", doc: "NAME = VALUE" },
+  },
+  {
+    name: "health",
+    doc:
+      "Only what skiff uses of netdata's [health]: two labels every netdata host carries.",
     keys: [
       {
-        key: "enabled",
+        key: "is ephemeral",
         kind: "bool",
         default: "no",
-        doc: "send metrics to the destinations",
+        doc: "the host label _is_ephemeral (true/false)",
       },
       {
-        key: "data source",
-        kind: "choice",
-        default: "average",
-        choices: DATA_SOURCES,
-        doc:
-          "as collected: raw last collected values; average or sum (alias volume): of the stored points in the window",
-      },
-      {
-        key: "type",
-        kind: "choice",
-        default: "graphite",
-        choices: BACKEND_TYPES,
-        doc:
-          "graphite (alias graphite:plaintext, port 2003) or opentsdb (alias opentsdb:telnet, port 4242)",
-      },
-      {
-        key: "destination",
-        kind: "list",
-        default: "localhost",
-        doc:
-          "space- or comma-separated list tried in order: host, host:port, [ipv6]:port, or stdout",
-      },
-      {
-        key: "prefix",
-        kind: "string",
-        default: "netdata",
-        doc: "first element of every metric name",
-      },
-      {
-        key: "hostname",
-        kind: "string",
-        default: "",
-        defaultNote: "[global] hostname",
-        doc: "name sent for the local host; other hosts keep their own",
-      },
-      {
-        key: "update every",
-        kind: "int",
-        default: "10",
-        min: 1,
-        doc: "seconds between sends",
-      },
-      {
-        key: "buffer on failures",
-        kind: "int",
-        default: "10",
-        min: 1,
-        doc:
-          "consecutive failed sends whose data is kept; after more, the buffer is dropped and counted as lost",
-      },
-      {
-        key: "timeout ms",
-        kind: "int",
-        default: "",
-        defaultNote: "update every * 2000",
-        doc:
-          "per destination: connect and each write; below 1 falls back to the default",
-      },
-      {
-        key: "max buffered bytes",
-        kind: "int",
-        default: "16777216",
-        min: 4096,
-        doc:
-          "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
+        key: "has unstable connection",
+        kind: "bool",
+        default: "no",
+        doc: "the host label _has_unstable_connection (true/false)",
       },
     ],
+  },
+  {
+    name: "exporting:global",
+    doc:
+      "The exporting engine (netdata 1.37's exporting.conf, read from beside the config file, or here).\nEvery key is a default for every instance [TYPE:NAME] below.",
+    keys: [...EXPORTING_INSTANCE_KEYS],
+    note:
+      `An exporting instance is a section [TYPE:NAME] with the keys of [exporting:global].
+TYPE: ${
+        Object.keys(CONNECTOR_TYPES).filter((t) =>
+          IMPLEMENTED_CONNECTORS.has(
+            CONNECTOR_TYPES[t as keyof typeof CONNECTOR_TYPES],
+          )
+        ).join(", ")
+      }.
+e.g. [graphite:my_graphite]
+    enabled = yes
+    destination = graphite.example:2003`,
+  },
+  {
+    name: "backend",
+    doc:
+      "Legacy netdata [backend] (before netdata 1.34): one more exporting instance, with these defaults.",
+    keys: [...BACKEND_KEYS],
   },
   {
     name: "directories",

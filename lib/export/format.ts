@@ -11,6 +11,9 @@
  */
 export function formatFixed7(x: number): string {
   if (!Number.isFinite(x)) return x > 0 ? "inf" : x < 0 ? "-inf" : "nan";
+  // toFixed switches to exponent notation at 1e21; printf does not. Such a
+  // double is an integer, so its digits are exact.
+  if (Math.abs(x) >= 1e21) return `${BigInt(x)}.0000000`;
   const scaled = x * 1e8;
   if (
     Number.isInteger(scaled) && Math.abs(scaled) % 10 === 5 &&
@@ -54,6 +57,31 @@ export function sanitizeName(name: string): string {
     }
   }
   return clean ? name : name.replace(/[^A-Za-z0-9.]/g, "_");
+}
+
+/**
+ * A Graphite tag value as netdata 1.37's sanitize_graphite_label_value():
+ * spaces, `;` and `~` become `_`.
+ */
+export function sanitizeGraphiteLabelValue(value: string): string {
+  return /[\s;~]/.test(value) ? value.replace(/[\s;~]/g, "_") : value;
+}
+
+/**
+ * An OpenTSDB tag value as netdata 1.37's sanitize_opentsdb_label_value():
+ * letters, digits, `-`, `.`, `/` and non-ASCII (UTF-8) characters stay;
+ * anything else becomes `_`.
+ */
+export function sanitizeOpentsdbLabelValue(value: string): string {
+  return value.replace(/[^A-Za-z0-9\-./\u0080-\uffff]/g, "_");
+}
+
+/**
+ * netdata's netdata_fix_chart_id(): lower case; letters, digits, `-` and
+ * `.` stay, `,` becomes `.`, anything else `_`.
+ */
+export function fixChartId(id: string): string {
+  return id.toLowerCase().replace(/,/g, ".").replace(/[^a-z0-9.\-]/g, "_");
 }
 
 /**

@@ -18,7 +18,7 @@ export interface SendResult {
   ok: boolean;
   /** Bytes the peer's socket took. */
   bytes: number;
-  /** Metrics (lines) written whole. */
+  /** Metrics whose unit was written whole. */
   metrics: number;
   /** Why it failed. */
   error?: string;
@@ -179,7 +179,7 @@ export class Sender {
   /**
    * Writes the buffer until it is empty, each write bounded by the timeout.
    * On failure the link is closed and the buffer keeps what was not
-   * written (a partly written line goes again, whole).
+   * written (a partly written unit goes again, whole).
    */
   async send(buffer: SendBuffer): Promise<SendResult> {
     const link = this.#link;
@@ -188,6 +188,7 @@ export class Sender {
     }
     let bytes = 0;
     let metrics = 0;
+    buffer.writing = true;
     try {
       while (!buffer.empty) {
         const chunk = buffer.peek(WRITE_CHUNK);
@@ -203,8 +204,10 @@ export class Sender {
       return { ok: true, bytes, metrics };
     } catch (err) {
       this.close();
-      buffer.rewindToLineStart();
+      buffer.rewindToUnitStart();
       return { ok: false, bytes, metrics, error: (err as Error).message };
+    } finally {
+      buffer.writing = false;
     }
   }
 

@@ -1,5 +1,5 @@
 /**
- * Window maths of the exporter, pure.
+ * Window maths of the exporting engine, pure.
  *
  * @module
  */
@@ -11,12 +11,30 @@ export interface SlotRange {
 }
 
 /**
- * The stored slots a cycle reads for a chart, as netdata's backends module
- * computes them: the window is `(after, before]` in seconds; `after` is
- * aligned up to the chart's next slot past it, `before` down to a slot,
- * both clamped to what the chart stores. Undefined when no slot remains.
+ * Whether an instance exporting every `instanceUpdateEverySec` is due at
+ * `nowSec`, on an engine that ticks every `localUpdateEverySec`: netdata
+ * 1.37's mark_scheduled_instances().
  */
-export function storedSlotRange(
+export function instanceDue(
+  nowSec: number,
+  instanceUpdateEverySec: number,
+  localUpdateEverySec: number,
+): boolean {
+  return nowSec % instanceUpdateEverySec >=
+    instanceUpdateEverySec - localUpdateEverySec;
+}
+
+/**
+ * The stored slots an `average`/`sum` cycle reads for a chart, as netdata
+ * 1.37's exporting_calculate_value_from_stored_data() computes them from
+ * the instance's `after` and `before` (seconds): both step back two slots
+ * (so late collections are complete) and align down to the chart's update
+ * every; `before` loses one more slot (the newest waits for the next
+ * cycle); `after > before` becomes `after = before`; both are clamped to
+ * what the chart stores. Consecutive cycles read adjacent ranges. The
+ * metric's timestamp is `to`. Undefined when nothing stored is in range.
+ */
+export function exportWindow(
   after: number,
   before: number,
   updateEvery: number,
@@ -24,10 +42,34 @@ export function storedSlotRange(
   lastEntry: number,
 ): SlotRange | undefined {
   if (lastEntry === 0) return undefined;
-  let from = after - (after % updateEvery) + updateEvery;
-  let to = before - (before % updateEvery);
-  if (from < firstEntry) from = firstEntry;
-  if (to > lastEntry) to = lastEntry;
-  if (from > to) return undefined;
-  return { from, to };
+  after -= updateEvery * 2;
+  before -= updateEvery * 2;
+  after -= after % updateEvery;
+  before -= before % updateEvery;
+  before -= updateEvery;
+  if (after > before) after = before;
+  if (after < firstEntry) after = firstEntry;
+  if (before > lastEntry) before = lastEntry;
+  if (before < firstEntry || after > lastEntry) return undefined;
+  return { from: after, to: before };
+}
+
+/**
+ * skiff's guard on a chart's window, given the last slot this instance
+ * already exported for the chart (`through`): a slot is never exported
+ * twice (netdata re-sends the last one, with another value, when a cycle
+ * comes early, as the last one at shutdown does), and slots a previous
+ * cycle could not read yet (stored late, past its clamp) are read now
+ * instead of being skipped. Undefined when there is nothing new.
+ */
+export function continueWindow(
+  range: SlotRange,
+  through: number | undefined,
+  updateEvery: number,
+  firstEntry: number,
+): SlotRange | undefined {
+  if (through === undefined) return range;
+  if (range.to <= through) return undefined;
+  const next = Math.max(through + updateEvery, firstEntry);
+  return { from: Math.min(next, range.to), to: range.to };
 }

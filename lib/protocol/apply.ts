@@ -7,7 +7,7 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { Chart, Host } from "../storage/rrd.ts";
+import type { Chart, Host, HostLabel } from "../storage/rrd.ts";
 import { ProtocolError } from "./parser.ts";
 import type {
   ChartCommand,
@@ -44,7 +44,7 @@ export class HostWriter implements ProtocolHandler {
   readonly #o: HostWriterOptions;
   #chart: Chart | undefined;
   #collecting = false;
-  #pendingHostLabels = new Map<string, string>();
+  #pendingHostLabels = new Map<string, HostLabel>();
   #pendingChartLabels = new Map<string, string>();
   /** Charts completed (END) since creation. */
   completions = 0;
@@ -68,7 +68,7 @@ export class HostWriter implements ProtocolHandler {
     }
     const chart = this.host.addChart({
       id: c.id,
-      name: c.name,
+      name: chartName(c.id, c.name),
       title: c.title,
       units: c.units,
       family: c.family,
@@ -165,14 +165,19 @@ export class HostWriter implements ProtocolHandler {
     }
   }
 
-  label(name: string, _source: number, value: string): void {
-    this.#pendingHostLabels.set(name, value);
+  label(name: string, source: number, value: string): void {
+    this.#pendingHostLabels.set(name, { value, source });
   }
 
   overwrite(what: string): void {
     if (what !== "labels") return;
-    this.host.labels.clear();
-    for (const [k, v] of this.#pendingHostLabels) this.host.labels.set(k, v);
+    // As netdata's rrdlabels_migrate_to_these(): labels kept keep their
+    // place, new ones are appended, missing ones go.
+    const labels = this.host.labels;
+    for (const k of labels.keys()) {
+      if (!this.#pendingHostLabels.has(k)) labels.delete(k);
+    }
+    for (const [k, l] of this.#pendingHostLabels) labels.set(k, l);
     this.#pendingHostLabels.clear();
   }
 
@@ -197,4 +202,21 @@ export class HostWriter implements ProtocolHandler {
     if (!this.#chart) throw new ProtocolError(`${keyword} without ${after}`);
     return this.#chart;
   }
+}
+
+/**
+ * A chart's full name as netdata 1.37's pluginsd_chart() makes it: the
+ * name given without its `type.`, prefixed by the type; none when it
+ * equals the id or is NULL.
+ */
+export function chartName(id: string, name: string): string | undefined {
+  if (!name) return undefined;
+  const type = id.slice(0, id.indexOf("."));
+  if (name.startsWith(`${type}.`)) name = name.slice(type.length + 1);
+  const lower = name.toLowerCase();
+  if (
+    name === id.slice(type.length + 1) || lower === "null" ||
+    lower === "(null)"
+  ) return undefined;
+  return `${type}.${name}`;
 }

@@ -543,6 +543,13 @@ export interface HostInfo {
   timezone?: string;
 }
 
+/** A host label and where it came from. */
+export interface HostLabel {
+  value: string;
+  /** netdata's RRDLABEL_SRC_* bits: 1 automatic, 2 configured, 8 ACLK... */
+  source: number;
+}
+
 /** A host: the local one, or one that streams to us. */
 export class Host {
   hostname: string;
@@ -550,7 +557,10 @@ export class Host {
   os: string;
   timezone: string;
   readonly isLocal: boolean;
-  readonly labels = new Map<string, string>();
+  /** In netdata's order: first added first, kept across updates. */
+  readonly labels = new Map<string, HostLabel>();
+  /** netdata's host tags (a child's `tags=`, `[backend] host tags`); "" for none. */
+  tags = "";
   readonly variables = new Map<string, number>();
   /** What a streaming child said of itself (NETDATA_* system info, tags). */
   readonly info = new Map<string, string>();

@@ -317,6 +317,7 @@ export class StreamReceiver {
       ) {
         host.info.set(k, v);
       }
+      if (k === "tags") host.tags = v;
     }
     this.#active.set(req.machineGuid, req.key);
     host.connected = true;

@@ -280,8 +280,8 @@ export class StreamSender {
     this.#pending = [];
     this.#pendingBytes = 0;
     const failed = new Promise<void>((r) => (this.#onFail = r));
-    const labels = [...this.#host.labels].map(([k, v]) =>
-      `LABEL ${q(k)} = 1 ${q(v)}\n`
+    const labels = [...this.#host.labels].map(([k, l]) =>
+      `LABEL ${q(k)} = ${l.source} ${q(l.value)}\n`
     ).join("");
     if (labels) this.#enqueue(labels + "OVERWRITE labels\n");
     for (const chart of this.#host.charts.values()) {

@@ -1,13 +1,21 @@
 import { assertEquals } from "../helpers/assert.ts";
 import {
+  fixChartId,
   formatCollected,
   formatFixed7,
+  sanitizeGraphiteLabelValue,
   sanitizeHostname,
   sanitizeName,
+  sanitizeOpentsdbLabelValue,
 } from "../../lib/export/format.ts";
+import { BatchWriter } from "../../lib/export/buffer.ts";
 import { graphite } from "../../lib/export/connectors/graphite.ts";
 import { opentsdb } from "../../lib/export/connectors/opentsdb.ts";
-import { storedSlotRange } from "../../lib/export/window.ts";
+import {
+  continueWindow,
+  exportWindow,
+  instanceDue,
+} from "../../lib/export/window.ts";
 
 Deno.test("formatting, byte-exact with netdata", async (t) => {
   await t.step("%0.7f, including C's round-half-even on exact ties", () => {
@@ -41,21 +49,68 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
       assertEquals(sanitizeHostname("a=b\nc"), "a_b_c");
     },
   );
-  await t.step("graphite and opentsdb lines", () => {
+  await t.step("huge values keep printf's digits, no exponent", () => {
+    assertEquals(formatFixed7(1e21), "1000000000000000000000.0000000");
+    // printf prints the double's exact value: 2^70 here.
+    assertEquals(formatFixed7(-(2 ** 70)), "-1180591620717411303424.0000000");
+    assertEquals(formatFixed7(9.99e20), "999000000000000000000.0000000");
+  });
+  await t.step("label values and chart ids as netdata sanitizes them", () => {
+    assertEquals(sanitizeGraphiteLabelValue("a b;c~d=e"), "a_b_c_d=e");
+    assertEquals(sanitizeOpentsdbLabelValue("a b;c=d/é.-"), "a_b_c_d/é.-");
+    assertEquals(
+      fixChartId("exporting_My Graphite,x"),
+      "exporting_my_graphite.x",
+    );
+  });
+  await t.step("graphite and opentsdb lines, with tags and labels", () => {
+    const host = {
+      hostname: "h1",
+      tags: "",
+      labelsConfigured: true,
+      labels: [["_is_ephemeral", "false"], ["site", "north pole"]] as [
+        string,
+        string,
+      ][],
+      suffix: "",
+    };
     const m = {
       prefix: "netdata",
-      hostname: "h1",
-      chartId: "system.cpu",
-      dimensionId: "user",
+      host,
+      chart: "system.cpu",
+      dimension: "user",
       value: "12.5000000",
       timestamp: 1700000000,
     };
+    const line = (c: typeof graphite) => {
+      c.startHost!(host);
+      const w = new BatchWriter();
+      c.metric(m, w);
+      return new TextDecoder().decode(w.take().bytes);
+    };
     assertEquals(
-      graphite.formatLine(m),
-      "netdata.h1.system.cpu.user 12.5000000 1700000000\n",
+      line(graphite),
+      "netdata.h1.system.cpu.user;_is_ephemeral=false;site=north_pole 12.5000000 1700000000\n",
     );
     assertEquals(
-      opentsdb.formatLine(m),
+      line(opentsdb),
+      "put netdata.system.cpu.user 1700000000 12.5000000 host=h1 _is_ephemeral=false site=north_pole\n",
+    );
+    host.labels = [];
+    host.tags = "env=prod";
+    assertEquals(
+      line(graphite),
+      "netdata.h1.system.cpu.user;env=prod 12.5000000 1700000000\n",
+    );
+    // netdata starts the labels with a space whenever labels are on.
+    assertEquals(
+      line(opentsdb),
+      "put netdata.system.cpu.user 1700000000 12.5000000 host=h1 env=prod \n",
+    );
+    host.tags = "";
+    host.labelsConfigured = false;
+    assertEquals(
+      line(opentsdb),
       "put netdata.system.cpu.user 1700000000 12.5000000 host=h1\n",
     );
     assertEquals(graphite.defaultPort, 2003);
@@ -63,37 +118,79 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
   });
 });
 
-Deno.test("window maths (DESIGN §3.2)", async (t) => {
-  await t.step("after aligned up past itself, before down", () => {
-    assertEquals(storedSlotRange(100, 110, 1, 0 + 1, 1e9), {
-      from: 101,
-      to: 110,
-    });
-    assertEquals(storedSlotRange(103, 117, 5, 1, 1e9), { from: 105, to: 115 });
-    assertEquals(storedSlotRange(105, 115, 5, 1, 1e9), { from: 110, to: 115 });
+Deno.test("window maths, netdata 1.37's (DESIGN §3.2)", async (t) => {
+  await t.step("an instance is due when now % ue >= ue - local ue", () => {
+    const due = (ue: number, local: number) =>
+      Array.from({ length: 12 }, (_, i) => 100 + i).filter((s) =>
+        instanceDue(s, ue, local)
+      );
+    assertEquals(due(5, 1), [104, 109]);
+    assertEquals(due(10, 1), [109]);
+    assertEquals(due(1, 1), Array.from({ length: 12 }, (_, i) => 100 + i));
+    assertEquals(due(4, 2), [102, 103, 106, 107, 110, 111]);
+  });
+  await t.step(
+    "two slots back, aligned, the newest left for next time: T is [T-4, T] at ue 5 / chart 1",
+    () => {
+      // before = 114: 112 aligned, minus one slot = 111; after 109 - 2 = 107.
+      assertEquals(exportWindow(109, 114, 1, 1, 1e9), { from: 107, to: 111 });
+      assertEquals(exportWindow(114, 119, 1, 1, 1e9), { from: 112, to: 116 });
+      // chart update every 5: 109-10=99 -> 95; 114-10=104 -> 100 - 5 = 95
+      assertEquals(exportWindow(109, 114, 5, 1, 1e9), { from: 95, to: 95 });
+    },
+  );
+  await t.step("after > before becomes after = before", () => {
+    // after 110-20 = 90; before 111-20 = 91 -> 90, minus a slot = 80.
+    assertEquals(exportWindow(110, 111, 10, 1, 1e9), { from: 80, to: 80 });
   });
   await t.step("clamped to the first and last entry", () => {
-    assertEquals(storedSlotRange(100, 110, 1, 104, 108), {
-      from: 104,
-      to: 108,
-    });
+    assertEquals(exportWindow(100, 120, 1, 104, 110), { from: 104, to: 110 });
   });
-  await t.step("no slot in the window: undefined", () => {
-    assertEquals(storedSlotRange(100, 104, 10, 1, 1e9), undefined);
-    assertEquals(storedSlotRange(100, 110, 1, 120, 130), undefined);
-    assertEquals(storedSlotRange(100, 110, 1, 0, 0), undefined);
+  await t.step("nothing stored in range: undefined", () => {
+    assertEquals(exportWindow(100, 110, 1, 120, 130), undefined);
+    assertEquals(exportWindow(100, 110, 1, 0, 0), undefined);
+    assertEquals(exportWindow(100, 110, 1, 50, 90), undefined);
   });
-  await t.step("consecutive windows cover each slot exactly once", () => {
-    for (const ue of [1, 2, 3, 5, 10]) {
-      const seen = new Map<number, number>();
-      for (let after = 1000; after < 1100; after += 7) {
-        const r = storedSlotRange(after, after + 7, ue, 1, 1e9);
-        if (!r) continue;
-        for (let s = r.from; s <= r.to; s += ue) {
-          seen.set(s, (seen.get(s) ?? 0) + 1);
+  await t.step(
+    "consecutive windows cover each slot exactly once, whatever the chart's update every",
+    () => {
+      for (const ue of [1, 2, 3, 5, 10]) {
+        for (const step of [1, 5, 7, 10]) {
+          const seen = new Map<number, number>();
+          let through: number | undefined;
+          for (let after = 1000; after < 1200; after += step) {
+            const w = exportWindow(after, after + step, ue, 1, 1e9);
+            const r = w && continueWindow(w, through, ue, 1);
+            if (!r) continue;
+            through = r.to;
+            for (let s = r.from; s <= r.to; s += ue) {
+              seen.set(s, (seen.get(s) ?? 0) + 1);
+            }
+          }
+          assertEquals(
+            [...seen.values()].every((n) => n === 1),
+            true,
+            `ue ${ue} step ${step}`,
+          );
+          const slots = [...seen.keys()];
+          assertEquals(
+            slots.length,
+            (slots.at(-1)! - slots[0]) / ue + 1,
+            `no hole, ue ${ue} step ${step}`,
+          );
         }
       }
-      assertEquals([...seen.values()].every((n) => n === 1), true, `ue ${ue}`);
-    }
-  });
+    },
+  );
+  await t.step(
+    "skiff's guard: a timestamp is never exported twice, and a late slot is not skipped",
+    () => {
+      const w = { from: 107, to: 111 };
+      assertEquals(continueWindow(w, undefined, 1, 1), w);
+      assertEquals(continueWindow(w, 111, 1, 1), undefined); // a shutdown cycle right after a tick
+      assertEquals(continueWindow(w, 106, 1, 1), w);
+      assertEquals(continueWindow(w, 104, 1, 1), { from: 105, to: 111 }); // slots 105-106 came late
+      assertEquals(continueWindow(w, 104, 1, 106), { from: 106, to: 111 });
+    },
+  );
 });

@@ -1,16 +1,30 @@
 /**
- * Graphite plaintext: `prefix.hostname.chart_id.dim_id VALUE TIMESTAMP\n`,
- * as netdata's backends module writes it.
+ * Graphite plaintext, as netdata 1.37's exporting/graphite/graphite.c
+ * writes it: `prefix.hostname.chart.dimension[;TAGS][;label=value...]
+ * VALUE TIMESTAMP\n`.
  *
  * @module
  */
-import type { Connector, MetricLine } from "./types.ts";
+import { sanitizeGraphiteLabelValue } from "../format.ts";
+import type { Connector, HostFormat, MetricFormat } from "./types.ts";
+import type { BatchWriter } from "../buffer.ts";
 
 /** The graphite connector (`graphite`, `graphite:plaintext`). */
 export const graphite: Connector = {
-  name: "graphite",
+  type: "graphite",
   defaultPort: 2003,
-  formatLine(m: MetricLine): string {
-    return `${m.prefix}.${m.hostname}.${m.chartId}.${m.dimensionId} ${m.value} ${m.timestamp}\n`;
+  framing: "lines",
+  startHost(h: HostFormat): void {
+    // format_host_labels_graphite_plaintext(): ";name=value" each.
+    let s = h.tags ? `;${h.tags}` : "";
+    for (const [name, value] of h.labels) {
+      s += `;${name}=${sanitizeGraphiteLabelValue(value)}`;
+    }
+    h.suffix = s;
+  },
+  metric(m: MetricFormat, out: BatchWriter): void {
+    out.writeMetric(
+      `${m.prefix}.${m.host.hostname}.${m.chart}.${m.dimension}${m.host.suffix} ${m.value} ${m.timestamp}\n`,
+    );
   },
 };

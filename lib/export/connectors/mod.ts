@@ -1,16 +1,17 @@
 /**
- * The table of connectors: adding a backend is one file and one line here.
+ * The table of connectors: adding one is a file and a line here.
  *
  * @module
  */
+import type { ConnectorType } from "../../config/schema.ts";
 import { graphite } from "./graphite.ts";
 import { opentsdb } from "./opentsdb.ts";
 import type { Connector } from "./types.ts";
 
-export type { Connector, MetricLine } from "./types.ts";
+export type { Connector, HostFormat, MetricFormat } from "./types.ts";
 
-/** Every connector, by canonical `[backend] type`. */
-export const CONNECTORS: Record<string, Connector> = {
+/** Every connector skiff has, by canonical type. */
+export const CONNECTORS: Partial<Record<ConnectorType, Connector>> = {
   graphite,
   opentsdb,
 };

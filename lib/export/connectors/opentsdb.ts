@@ -1,16 +1,34 @@
 /**
- * OpenTSDB telnet: `put prefix.chart_id.dim_id TIMESTAMP VALUE host=HOST\n`,
- * as netdata's backends module writes it.
+ * OpenTSDB telnet, as netdata 1.37's exporting/opentsdb/opentsdb.c writes
+ * it: `put prefix.chart.dimension TIMESTAMP VALUE host=HOST[ TAGS][ LABELS]\n`.
  *
  * @module
  */
-import type { Connector, MetricLine } from "./types.ts";
+import { sanitizeOpentsdbLabelValue } from "../format.ts";
+import type { Connector, HostFormat, MetricFormat } from "./types.ts";
+import type { BatchWriter } from "../buffer.ts";
 
 /** The opentsdb connector (`opentsdb`, `opentsdb:telnet`). */
 export const opentsdb: Connector = {
-  name: "opentsdb",
+  type: "opentsdb",
   defaultPort: 4242,
-  formatLine(m: MetricLine): string {
-    return `put ${m.prefix}.${m.chartId}.${m.dimensionId} ${m.timestamp} ${m.value} host=${m.hostname}\n`;
+  framing: "lines",
+  startHost(h: HostFormat): void {
+    let s = h.tags ? ` ${h.tags}` : "";
+    // format_host_labels_opentsdb_telnet() starts the labels with a space
+    // whenever labels are configured, even when none passes the filter:
+    // netdata's lines then end in "host=HOST \n", and so do skiff's.
+    if (h.labelsConfigured) {
+      s += " " +
+        h.labels.map(([name, value]) =>
+          `${name}=${sanitizeOpentsdbLabelValue(value)}`
+        ).join(" ");
+    }
+    h.suffix = s;
+  },
+  metric(m: MetricFormat, out: BatchWriter): void {
+    out.writeMetric(
+      `put ${m.prefix}.${m.chart}.${m.dimension} ${m.timestamp} ${m.value} host=${m.host.hostname}${m.host.suffix}\n`,
+    );
   },
 };

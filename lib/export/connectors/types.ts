@@ -1,28 +1,55 @@
 /**
- * The connector interface: a connector is data (name, default port) plus the
- * one function that turns a metric into a line. The engine owns iteration,
- * buffering and accounting; transports own sockets.
+ * The connector contract, as netdata 1.37's exporting engine has it: a
+ * connector is a table of small callbacks (start batch, start host, metric,
+ * end batch) plus its framing. The engine owns iteration, windows,
+ * filtering, buffering and accounting; transports own sockets; a connector
+ * only turns one metric (and a host's labels) into bytes.
  *
  * @module
  */
 
-/** One metric, already sanitized and formatted. */
-export interface MetricLine {
-  prefix: string;
+import type { ConnectorType } from "../../config/schema.ts";
+import type { BatchWriter } from "../buffer.ts";
+
+/** The host being formatted, as the connector sees it. */
+export interface HostFormat {
+  /** The name sent for the host (`hostname` of the instance for this host). */
   hostname: string;
-  chartId: string;
-  dimensionId: string;
+  /** netdata's host tags; "" for none. */
+  tags: string;
+  /** Whether the instance sends labels at all (a label filter is on). */
+  labelsConfigured: boolean;
+  /** The host labels the instance sends, in the host's order. */
+  labels: [name: string, value: string][];
+  /** Set by `startHost`: what each metric of this host carries. */
+  suffix: string;
+}
+
+/** One metric, names already chosen and sanitized. */
+export interface MetricFormat {
+  prefix: string;
+  host: HostFormat;
+  chart: string;
+  dimension: string;
   /** The value as text (`%lld` or `%0.7f`). */
   value: string;
   /** Unix seconds. */
   timestamp: number;
 }
 
-/** A backend wire format. */
+/** A wire format: netdata's callback table. */
 export interface Connector {
-  /** The canonical `[backend] type`. */
-  readonly name: string;
+  readonly type: ConnectorType;
   readonly defaultPort: number;
-  /** The metric as one line, `\n` included. */
-  formatLine(m: MetricLine): string;
+  /**
+   * `lines`: each metric is its own unit (a line) and a cut write resumes
+   * at a unit; `message`: the batch is one unit (an HTTP request).
+   */
+  readonly framing: "lines" | "message";
+  startBatch?(out: BatchWriter): void;
+  /** Computes `host.suffix` (labels, tags) once per host per batch. */
+  startHost?(host: HostFormat): void;
+  /** Writes one metric. */
+  metric(m: MetricFormat, out: BatchWriter): void;
+  endBatch?(out: BatchWriter): void;
 }

@@ -1,0 +1,476 @@
+/**
+ * One exporting instance (netdata 1.37's `struct instance`): its own
+ * schedule, window, filters, connector, send buffer, transport, accounting
+ * and self charts. Formatting a batch is synchronous; sending runs on its
+ * own, so a blackholed destination never delays another instance or
+ * collection.
+ *
+ * @module
+ */
+
+import process from "node:process";
+import type { Clock } from "../clock.ts";
+import type { ExportingInstance } from "../config/mod.ts";
+import { LABEL_SOURCE_AUTO, LABEL_SOURCE_CONFIG } from "../config/mod.ts";
+import type { Logger } from "../log.ts";
+import { compileSimplePattern } from "../simple_pattern.ts";
+import type { SimplePattern } from "../simple_pattern.ts";
+import { aggregate } from "../storage/query.ts";
+import type { AggregateResult } from "../storage/query.ts";
+import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
+import { BatchWriter, SendBuffer } from "./buffer.ts";
+import type { Dropped } from "./buffer.ts";
+import { CONNECTORS } from "./connectors/mod.ts";
+import type { Connector, HostFormat, MetricFormat } from "./connectors/mod.ts";
+import {
+  formatCollected,
+  formatFixed7,
+  sanitizeHostname,
+  sanitizeName,
+} from "./format.ts";
+import { completeChart, createInstanceCharts } from "./self_charts.ts";
+import type { InstanceCharts } from "./self_charts.ts";
+import { Sender } from "./transport.ts";
+import type { Dialer } from "./transport.ts";
+import { continueWindow, exportWindow } from "./window.ts";
+
+/** Totals since start; the invariant is formatted = sent + lost + buffered. */
+export interface Accounting {
+  formatted: number;
+  sent: number;
+  lost: number;
+  buffered: number;
+}
+
+/** What happened since the last report (also what the self charts show). */
+export interface CycleReport {
+  formattedMetrics: number;
+  formattedBytes: number;
+  sentMetrics: number;
+  sentBytes: number;
+  lostMetrics: number;
+  lostBytes: number;
+  bufferedMetrics: number;
+  bufferedBytes: number;
+  receivedBytes: number;
+  reads: number;
+  writes: number;
+  discards: number;
+  reconnects: number;
+  failures: number;
+}
+
+function emptyReport(): CycleReport {
+  return {
+    formattedMetrics: 0,
+    formattedBytes: 0,
+    sentMetrics: 0,
+    sentBytes: 0,
+    lostMetrics: 0,
+    lostBytes: 0,
+    bufferedMetrics: 0,
+    bufferedBytes: 0,
+    receivedBytes: 0,
+    reads: 0,
+    writes: 0,
+    discards: 0,
+    reconnects: 0,
+    failures: 0,
+  };
+}
+
+/** What an instance needs besides its config. */
+export interface InstanceOptions {
+  clock: Clock;
+  log: Logger;
+  /** Replaces Deno.connect / stdout, for tests. */
+  dial?: Dialer;
+  /** Clock for connect/write timeouts; defaults to `clock`. */
+  timeoutClock?: Clock;
+  /** Where the self charts go; none when undefined. */
+  chartsHost?: Host;
+}
+
+/** One exporting instance. */
+export class ExportInstance {
+  readonly config: ExportingInstance;
+  readonly #clock: Clock;
+  readonly #log: Logger;
+  readonly #connector: Connector;
+  readonly #sender: Sender;
+  readonly #buffer = new SendBuffer();
+  readonly #batch = new BatchWriter();
+  readonly #agg: AggregateResult = { value: NaN, count: 0 };
+  readonly #charts: InstanceCharts | undefined;
+  readonly #chartsPattern: SimplePattern;
+  readonly #hostsPattern: SimplePattern;
+  readonly #chartSend = new WeakMap<Chart, boolean>();
+  readonly #hostSend = new WeakMap<Host, boolean>();
+  /** Last slot exported per chart: never again, and nothing skipped. */
+  readonly #through = new WeakMap<Chart, number>();
+  readonly #chartNames = new WeakMap<Chart, string>();
+  readonly #dimNames = new WeakMap<Dimension, string>();
+  readonly #host: HostFormat = {
+    hostname: "",
+    tags: "",
+    labelsConfigured: false,
+    labels: [],
+    suffix: "",
+  };
+  readonly #metric: MetricFormat;
+  #afterSec: number;
+  #afterMs: number;
+  #totals = { formatted: 0, sent: 0, lost: 0 };
+  /** Since the self charts were last updated. */
+  #period = emptyReport();
+  #cpuUserUs = 0;
+  #cpuSystemUs = 0;
+  #flushing: Promise<CycleReport> | undefined;
+  #failing = false;
+
+  constructor(config: ExportingInstance, options: InstanceOptions) {
+    this.config = config;
+    this.#clock = options.clock;
+    this.#log = options.log;
+    const connector = CONNECTORS[config.type];
+    if (!connector) {
+      throw new Error(
+        `[${config.section}]: skiff has no connector for type "${config.typeWord}"`,
+      );
+    }
+    this.#connector = connector;
+    this.#sender = new Sender(config.destinations, {
+      timeoutMs: config.timeoutMs,
+      clock: options.timeoutClock ?? options.clock,
+      dial: options.dial,
+    });
+    this.#afterMs = this.#clock.nowMs();
+    this.#afterSec = Math.floor(this.#afterMs / 1000);
+    this.#chartsPattern = compileSimplePattern(config.sendChartsMatching);
+    this.#hostsPattern = compileSimplePattern(config.sendHostsMatching);
+    this.#metric = {
+      prefix: config.prefix,
+      host: this.#host,
+      chart: "",
+      dimension: "",
+      value: "",
+      timestamp: 0,
+    };
+    if (options.chartsHost) {
+      this.#charts = createInstanceCharts(
+        options.chartsHost,
+        config.name,
+        config.updateEverySec,
+        config.legacy,
+      );
+    }
+  }
+
+  /** Totals since start. */
+  accounting(): Accounting {
+    return { ...this.#totals, buffered: this.#buffer.metrics };
+  }
+
+  /** Unsent bytes held. */
+  get bufferedBytes(): number {
+    return this.#buffer.bytes;
+  }
+
+  /** The sender, for inspection in tests. */
+  get sender(): Sender {
+    return this.#sender;
+  }
+
+  /** Whether a send is in progress. */
+  get busy(): boolean {
+    return this.#flushing !== undefined;
+  }
+
+  /** One line saying what this instance does, for the start-up log. */
+  describe(): string {
+    const c = this.config;
+    return `[${c.section}] sending ${c.dataSource} data as ${c.type}${
+      c.tls ? " over TLS" : ""
+    } to ${this.#sender.names} every ${c.updateEverySec}s, as host "${c.hostname}" with prefix "${c.prefix}"`;
+  }
+
+  /**
+   * Formats the window ending at `nowMs` into a batch and queues it; the
+   * oldest batches beyond `buffer on failures` or `max buffered bytes` are
+   * dropped and counted as lost. Returns the metrics formatted.
+   */
+  format(db: Database, nowMs: number): number {
+    const cpuStart = process.cpuUsage();
+    const before = Math.floor(nowMs / 1000);
+    this.#formatWindow(db, this.#afterSec, before, this.#afterMs, nowMs);
+    this.#afterSec = before;
+    this.#afterMs = nowMs;
+    const batch = this.#batch.take(this.#connector.framing === "message");
+    this.#totals.formatted += batch.metrics;
+    this.#period.formattedMetrics += batch.metrics;
+    this.#period.formattedBytes += batch.bytes.length;
+    this.#buffer.append(batch);
+    this.#countLost(
+      this.#buffer.dropOldest(
+        this.config.bufferOnFailures,
+        this.config.maxBufferedBytes,
+      ),
+    );
+    this.#addCpu(cpuStart);
+    return batch.metrics;
+  }
+
+  #countLost(d: Dropped): void {
+    if (d.batches === 0) return;
+    this.#totals.lost += d.metrics;
+    this.#period.lostMetrics += d.metrics;
+    this.#period.lostBytes += d.bytes;
+    this.#period.discards++;
+    this.#log.error(
+      `[${this.config.section}] dropped the oldest ${d.batches} unsent batches, ${d.metrics} metrics (${d.bytes} bytes) meant for ${this.#sender.names}: more than "buffer on failures" (${this.config.bufferOnFailures} batches) or "max buffered bytes" (${this.config.maxBufferedBytes})`,
+    );
+  }
+
+  /**
+   * Sends what is buffered, unless a send is already running (it takes the
+   * new batches too). Resolves with what happened since the last report,
+   * after the self charts are updated.
+   */
+  flush(): Promise<CycleReport> {
+    this.#flushing ??= this.#flushOnce().finally(() => {
+      this.#flushing = undefined;
+    });
+    return this.#flushing;
+  }
+
+  /** Formats and sends at `nowMs`, waiting for the send (tests, shutdown). */
+  async cycle(db: Database, nowMs: number): Promise<CycleReport> {
+    if (this.#flushing) await this.#flushing;
+    this.format(db, nowMs);
+    return await this.flush();
+  }
+
+  /** Closes the connection. */
+  close(): void {
+    this.#sender.close();
+  }
+
+  async #flushOnce(): Promise<CycleReport> {
+    const cpuStart = process.cpuUsage();
+    const p = this.#period;
+    const name = `[${this.config.section}]`;
+    const responses = this.#sender.takeResponses();
+    p.receivedBytes += responses.bytes;
+    p.reads += responses.reads;
+    if (responses.bytes > 0) {
+      this.#log.info(
+        `${name} received ${responses.bytes} bytes from ${this.config.type} destination; ignoring them. Sample: '${responses.sample}'`,
+      );
+    }
+    if (responses.closed) {
+      this.#log.warn(`${name} the destination closed the connection`);
+    }
+    if (!this.#sender.connected && !this.#buffer.empty) {
+      const { attempts, errors } = await this.#sender.connect();
+      p.reconnects += attempts;
+      for (const e of errors) this.#log.warn(`${name} cannot connect: ${e}`);
+      if (this.#sender.connected) {
+        this.#log.info(`${name} connected to ${this.#sender.current!.text}`);
+      }
+    }
+    if (this.#buffer.empty) {
+      // nothing to send
+    } else if (this.#sender.connected) {
+      const to = this.#sender.current!.text;
+      const sent = await this.#sender.send(this.#buffer);
+      p.sentBytes += sent.bytes;
+      p.sentMetrics += sent.metrics;
+      this.#totals.sent += sent.metrics;
+      if (sent.ok) {
+        p.writes++;
+        if (this.#failing) {
+          this.#log.info(
+            `${name} sending to ${to} again: ${sent.metrics} metrics sent, the buffered ones included`,
+          );
+        }
+        this.#failing = false;
+      } else {
+        p.failures++;
+        this.#failing = true;
+        this.#log.error(
+          `${name} failed to send to ${to} after ${sent.bytes} bytes (${sent.error}); ${this.#buffer.metrics} metrics kept for the next cycle`,
+        );
+      }
+    } else {
+      p.failures++;
+      this.#failing = true;
+      this.#log.error(
+        `${name} no destination reachable (${this.#sender.names}); ${this.#buffer.metrics} metrics kept for the next cycle`,
+      );
+    }
+    this.#addCpu(cpuStart);
+    p.bufferedMetrics = this.#buffer.metrics;
+    p.bufferedBytes = this.#buffer.bytes;
+    this.#period = emptyReport();
+    this.#updateSelfCharts(p);
+    return p;
+  }
+
+  #addCpu(start: { user: number; system: number }): void {
+    const d = process.cpuUsage(start);
+    this.#cpuUserUs += d.user;
+    this.#cpuSystemUs += d.system;
+  }
+
+  #hostExportable(host: Host): boolean {
+    let send = this.#hostSend.get(host);
+    if (send === undefined) {
+      send = this.#hostsPattern(host.isLocal ? "localhost" : host.hostname);
+      this.#hostSend.set(host, send);
+      this.#log.info(
+        `[${this.config.section}] ${
+          send ? "enabled" : "disabled"
+        } exporting of host "${host.isLocal ? "localhost" : host.hostname}"`,
+      );
+    }
+    return send;
+  }
+
+  #chartExportable(chart: Chart): boolean {
+    let send = this.#chartSend.get(chart);
+    if (send === undefined) {
+      send = this.#chartsPattern(chart.id) || this.#chartsPattern(chart.name);
+      this.#chartSend.set(chart, send);
+    }
+    return send;
+  }
+
+  #chartName(chart: Chart): string {
+    let n = this.#chartNames.get(chart);
+    if (n === undefined) {
+      n = sanitizeName(this.config.sendNames ? chart.name : chart.id);
+      this.#chartNames.set(chart, n);
+    }
+    return n;
+  }
+
+  #dimName(dim: Dimension): string {
+    let n = this.#dimNames.get(dim);
+    if (n === undefined) {
+      n = sanitizeName(this.config.sendNames ? dim.name : dim.id);
+      this.#dimNames.set(dim, n);
+    }
+    return n;
+  }
+
+  #startHost(host: Host): void {
+    const c = this.config;
+    const h = this.#host;
+    h.hostname = sanitizeHostname(host.isLocal ? c.hostname : host.hostname);
+    h.tags = host.tags;
+    h.labelsConfigured = c.sendConfiguredLabels || c.sendAutomaticLabels;
+    h.labels = [];
+    for (const [name, { value, source }] of host.labels) {
+      // netdata's should_send_label()
+      if (
+        (c.sendConfiguredLabels && (source & LABEL_SOURCE_CONFIG) !== 0) ||
+        (c.sendAutomaticLabels && (source & LABEL_SOURCE_AUTO) !== 0)
+      ) h.labels.push([name, value]);
+    }
+    h.suffix = "";
+    this.#connector.startHost?.(h);
+  }
+
+  #formatWindow(
+    db: Database,
+    afterSec: number,
+    beforeSec: number,
+    afterMs: number,
+    beforeMs: number,
+  ): void {
+    const asCollected = this.config.dataSource === "as collected";
+    const kind = this.config.dataSource === "sum" ? "sum" : "average";
+    const m = this.#metric;
+    const batch = this.#batch;
+    const connector = this.#connector;
+    const agg = this.#agg;
+    connector.startBatch?.(batch);
+    for (const host of db.hosts()) {
+      if (!this.#hostExportable(host)) continue;
+      this.#startHost(host);
+      for (const chart of host.charts.values()) {
+        const dims = chart.dimensions;
+        if (
+          chart.obsolete || dims.length === 0 || !this.#chartExportable(chart)
+        ) continue;
+        m.chart = this.#chartName(chart);
+        if (asCollected) {
+          // Each collection once: those since the previous cycle, to the
+          // millisecond (netdata sends every dimension every cycle, the
+          // same collection again until a new one comes).
+          for (let i = 0; i < dims.length; i++) {
+            const d = dims[i];
+            const t = d.lastCollectedTimeMs;
+            if (t <= afterMs || t > beforeMs) continue;
+            m.dimension = this.#dimName(d);
+            m.value = formatCollected(d.lastCollectedValue);
+            m.timestamp = Math.floor(t / 1000);
+            connector.metric(m, batch);
+          }
+          continue;
+        }
+        const ue = chart.updateEverySec;
+        const first = chart.firstEntrySec();
+        const window = exportWindow(
+          afterSec,
+          beforeSec,
+          ue,
+          first,
+          chart.lastEntrySec(),
+        );
+        const range = window &&
+          continueWindow(window, this.#through.get(chart), ue, first);
+        if (!range) continue;
+        this.#through.set(chart, range.to);
+        m.timestamp = range.to;
+        for (let i = 0; i < dims.length; i++) {
+          const d = dims[i];
+          aggregate(chart, d, range.from, range.to, kind, agg);
+          if (agg.count === 0) continue;
+          m.dimension = this.#dimName(d);
+          m.value = formatFixed7(agg.value);
+          connector.metric(m, batch);
+        }
+      }
+    }
+    connector.endBatch?.(batch);
+  }
+
+  #updateSelfCharts(r: CycleReport): void {
+    const c = this.#charts;
+    if (!c) return;
+    const ms = this.#clock.nowMs();
+    completeChart(c.metrics, {
+      buffered: r.bufferedMetrics,
+      lost: r.lostMetrics,
+      sent: r.sentMetrics,
+    }, ms);
+    completeChart(c.bytes, {
+      buffered: r.bufferedBytes,
+      lost: r.lostBytes,
+      sent: r.sentBytes,
+      received: r.receivedBytes,
+    }, ms);
+    completeChart(c.ops, {
+      write: r.writes,
+      discard: r.discards,
+      reconnect: r.reconnects,
+      failure: r.failures,
+      read: r.reads,
+    }, ms);
+    completeChart(c.cpu, {
+      user: this.#cpuUserUs,
+      system: this.#cpuSystemUs,
+    }, ms);
+  }
+}
