@@ -5,6 +5,7 @@ import {
   assertStringIncludes,
 } from "./helpers/assert.ts";
 
+import { dirname, join } from "node:path";
 const MAIN = new URL("../main.ts", import.meta.url).pathname;
 
 async function skiff(args: string[], options: { stdinText?: string } = {}) {
@@ -193,7 +194,9 @@ Deno.test("CLI", async (t) => {
     assertEquals(r.code, 0, r.stderr);
     assertEquals(
       r.stdout.trim(),
-      `--no-prompt --allow-read=${path},/nonexistent --allow-net=tsdb.example:4242 --allow-sys=hostname`,
+      `--no-prompt --allow-read=${path},${
+        join(dirname(path), "exporting.conf")
+      },/nonexistent --allow-net=tsdb.example:4242 --allow-sys=hostname`,
     );
     assertEquals((await skiff(["permissions"])).code, 2);
   });

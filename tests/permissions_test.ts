@@ -8,6 +8,7 @@ import {
   assertEquals,
   assertStringIncludes,
 } from "./helpers/assert.ts";
+import { dirname, join } from "node:path";
 import { parseConfig } from "../lib/config/mod.ts";
 import { denoFlags, permissionNeeds } from "../lib/config/permissions.ts";
 import { bundle } from "../scripts/bundle.ts";
@@ -44,7 +45,7 @@ api key = 11111111-2222-3333-4444-555555555555
     );
     assertEquals(flags, [
       "--no-prompt",
-      "--allow-read=/etc/skiff.conf,/opt/p1,/opt/p 2",
+      "--allow-read=/etc/skiff.conf,/etc/exporting.conf,/opt/p1,/opt/p 2",
       "--allow-run=tail,/opt/p1/a.plugin",
       "--allow-net=tsdb.example:4242,[::1]:2004,127.0.0.1:19999,parent.example:19999",
       "--allow-sys=hostname",
@@ -115,7 +116,9 @@ Deno.test({
       const flags = new TextDecoder().decode(printed.stdout).trim().split(" ");
       assertEquals(flags, [
         "--no-prompt",
-        `--allow-read=${conf},${FIXTURE_PLUGINS}`,
+        `--allow-read=${conf},${
+          join(dirname(conf), "exporting.conf")
+        },${FIXTURE_PLUGINS}`,
         `--allow-run=tail,${FIXTURE_PLUGINS}/e2e.plugin`,
         `--allow-net=127.0.0.1:${sink.port}`,
         "--allow-sys=hostname",

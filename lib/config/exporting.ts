@@ -37,8 +37,6 @@ export interface ExportingInstance extends ExportingInstanceValues {
   destinations: Destination[];
   /** From the legacy `[backend]` section. */
   legacy: boolean;
-  /** `file:line` of the section header. */
-  where: string;
 }
 
 /** Default TCP port of each connector type (netdata's default_port). */
@@ -136,7 +134,6 @@ export function exportingInstances(
     }) as unknown as ExportingInstanceValues;
     values.hostname ||= ctx.hostname;
     const type = CONNECTOR_TYPES[s.typeWord];
-    const where = `${s.file}:${s.line}`;
     const instance: ExportingInstance = {
       ...values,
       name,
@@ -152,7 +149,6 @@ export function exportingInstances(
         s.file,
       ),
       legacy: false,
-      where,
     };
     if (!IMPLEMENTED_CONNECTORS.has(type)) {
       const has = [...IMPLEMENTED_CONNECTORS].join(", ");
@@ -223,7 +219,6 @@ export function legacyBackend(
       timeoutMs = Number(timeoutEntry.value);
     }
   }
-  const header = ctx.entry("backend", "enabled");
   const instance: ExportingInstance = {
     enabled: v.enabled,
     destination: v.destination,
@@ -256,7 +251,6 @@ export function legacyBackend(
       ctx.file,
     ),
     legacy: true,
-    where: header ? `${header.file}:${header.line}` : ctx.file,
   };
   checkEnabledDestinations(ctx, instance, ctx.file);
   return { instance, hostTags: v.hostTags };

@@ -641,7 +641,11 @@ export async function loadConfigFile(
       file: exportingPath,
     };
   } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) {
+    // Without read permission, the permission check at start names the flag.
+    const unreadable = err instanceof Deno.errors.NotFound ||
+      err instanceof Deno.errors.NotCapable ||
+      err instanceof Deno.errors.PermissionDenied;
+    if (!unreadable) {
       exportingError = {
         file: exportingPath,
         message: `Cannot read ${EXPORTING_CONF} beside the config: ${

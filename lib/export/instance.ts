@@ -106,7 +106,11 @@ export class ExportInstance {
   readonly #hostsPattern: SimplePattern;
   readonly #chartSend = new WeakMap<Chart, boolean>();
   readonly #hostSend = new WeakMap<Host, boolean>();
-  /** Last slot exported per chart: never again, and nothing skipped. */
+  /**
+   * Per chart, what this instance exported last: the last slot (average,
+   * sum), or the newest collection time in ms (as collected). Nothing is
+   * exported twice, and nothing is skipped.
+   */
   readonly #through = new WeakMap<Chart, number>();
   readonly #chartNames = new WeakMap<Chart, string>();
   readonly #dimNames = new WeakMap<Dimension, string>();
@@ -119,7 +123,6 @@ export class ExportInstance {
   };
   readonly #metric: MetricFormat;
   #afterSec: number;
-  #afterMs: number;
   #totals = { formatted: 0, sent: 0, lost: 0 };
   /** Since the self charts were last updated. */
   #period = emptyReport();
@@ -144,8 +147,7 @@ export class ExportInstance {
       clock: options.timeoutClock ?? options.clock,
       dial: options.dial,
     });
-    this.#afterMs = this.#clock.nowMs();
-    this.#afterSec = Math.floor(this.#afterMs / 1000);
+    this.#afterSec = Math.floor(this.#clock.nowMs() / 1000);
     this.#chartsPattern = compileSimplePattern(config.sendChartsMatching);
     this.#hostsPattern = compileSimplePattern(config.sendHostsMatching);
     this.#metric = {
@@ -202,20 +204,15 @@ export class ExportInstance {
   format(db: Database, nowMs: number): number {
     const cpuStart = process.cpuUsage();
     const before = Math.floor(nowMs / 1000);
-    this.#formatWindow(db, this.#afterSec, before, this.#afterMs, nowMs);
+    this.#formatWindow(db, this.#afterSec, before);
     this.#afterSec = before;
-    this.#afterMs = nowMs;
     const batch = this.#batch.take(this.#connector.framing === "message");
     this.#totals.formatted += batch.metrics;
     this.#period.formattedMetrics += batch.metrics;
     this.#period.formattedBytes += batch.bytes.length;
     this.#buffer.append(batch);
-    this.#countLost(
-      this.#buffer.dropOldest(
-        this.config.bufferOnFailures,
-        this.config.maxBufferedBytes,
-      ),
-    );
+    // As netdata 1.37's ring of `buffer on failures` batches.
+    this.#countLost(this.#buffer.dropOldest(this.config.bufferOnFailures));
     this.#addCpu(cpuStart);
     return batch.metrics;
   }
@@ -308,6 +305,10 @@ export class ExportInstance {
         `${name} no destination reachable (${this.#sender.names}); ${this.#buffer.metrics} metrics kept for the next cycle`,
       );
     }
+    // What a send could not take is held up to the byte cap.
+    this.#countLost(
+      this.#buffer.dropOldest(Infinity, this.config.maxBufferedBytes),
+    );
     this.#addCpu(cpuStart);
     p.bufferedMetrics = this.#buffer.metrics;
     p.bufferedBytes = this.#buffer.bytes;
@@ -381,13 +382,7 @@ export class ExportInstance {
     this.#connector.startHost?.(h);
   }
 
-  #formatWindow(
-    db: Database,
-    afterSec: number,
-    beforeSec: number,
-    afterMs: number,
-    beforeMs: number,
-  ): void {
+  #formatWindow(db: Database, afterSec: number, beforeSec: number): void {
     const asCollected = this.config.dataSource === "as collected";
     const kind = this.config.dataSource === "sum" ? "sum" : "average";
     const m = this.#metric;
@@ -405,18 +400,22 @@ export class ExportInstance {
         ) continue;
         m.chart = this.#chartName(chart);
         if (asCollected) {
-          // Each collection once: those since the previous cycle, to the
-          // millisecond (netdata sends every dimension every cycle, the
-          // same collection again until a new one comes).
+          // Each collection once: those newer than the newest this
+          // instance sent of the chart (netdata sends every dimension every
+          // cycle, the same collection again until a new one comes).
+          const since = this.#through.get(chart) ?? 0;
+          let newest = since;
           for (let i = 0; i < dims.length; i++) {
             const d = dims[i];
             const t = d.lastCollectedTimeMs;
-            if (t <= afterMs || t > beforeMs) continue;
+            if (t <= since) continue;
+            if (t > newest) newest = t;
             m.dimension = this.#dimName(d);
             m.value = formatCollected(d.lastCollectedValue);
             m.timestamp = Math.floor(t / 1000);
             connector.metric(m, batch);
           }
+          this.#through.set(chart, newest);
           continue;
         }
         const ue = chart.updateEverySec;

@@ -35,7 +35,7 @@ Deno.bench("format: 100,000 graphite lines with computed values", {
 // 1,000 charts x 100 dimensions, 10 s collected between cycles
 const setup = exportSetup({ charts: 1000, dimsPerChart: 100, history: 60 });
 for (let i = 0; i < 12; i++) setup.collect();
-await setup.exporter.cycle();
+await setup.cycle();
 Deno.bench("export: one average cycle over 100,000 dimensions, 10 slots each", {
   group: "cycle",
   n: 20,
@@ -43,6 +43,6 @@ Deno.bench("export: one average cycle over 100,000 dimensions, 10 slots each", {
 }, async (b) => {
   for (let i = 0; i < 10; i++) setup.collect();
   b.start();
-  await setup.exporter.cycle();
+  await setup.cycle();
   b.end();
 });

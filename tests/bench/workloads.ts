@@ -7,10 +7,10 @@
  */
 import type { Clock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
-import { Exporter } from "../../lib/export/engine.ts";
+import { ExportInstance } from "../../lib/export/mod.ts";
 import { BatchWriter } from "../../lib/export/buffer.ts";
 import { graphite } from "../../lib/export/connectors/graphite.ts";
-import type { MetricLine } from "../../lib/export/connectors/types.ts";
+import type { MetricFormat } from "../../lib/export/connectors/types.ts";
 import { formatFixed7 } from "../../lib/export/format.ts";
 import type { Link } from "../../lib/export/transport.ts";
 import { Logger } from "../../lib/log.ts";
@@ -152,20 +152,27 @@ export function queryWorkload(): Workload {
 /** Graphite lines with computed values into the batch writer. */
 export function formatWorkload(lines = 100_000): Workload {
   const batch = new BatchWriter();
-  const m: MetricLine = {
+  const m: MetricFormat = {
     prefix: "netdata",
-    hostname: "edge-1",
-    chartId: "system.cpu",
-    dimensionId: "user",
+    host: {
+      hostname: "edge-1",
+      tags: "",
+      labelsConfigured: true,
+      labels: [["_is_ephemeral", "false"]],
+      suffix: "",
+    },
+    chart: "system.cpu",
+    dimension: "user",
     value: "",
     timestamp: 1_700_000_000,
   };
+  graphite.startHost!(m.host);
   return {
     items: lines,
     run() {
       for (let i = 0; i < lines; i++) {
         m.value = formatFixed7(i * 0.37);
-        batch.writeLine(graphite.formatLine(m));
+        graphite.metric(m, batch);
       }
       batch.take();
     },
@@ -226,16 +233,19 @@ export function exportSetup(
     { systemHostname: "bench" },
   );
   const sink = discardLink();
-  const exporter = new Exporter(db, config.backend, {
+  const exporter = new ExportInstance(config.exporting.at(-1)!, {
     clock,
     log: quiet,
     dial: options.link ?? (() => Promise.resolve(sink)),
+    chartsHost: db.localhost,
   });
   let k = 0;
   return {
     clock,
     db,
     exporter,
+    /** One export cycle at the clock's now. */
+    cycle: () => exporter.cycle(db, clock.nowMs()),
     sink,
     dimensions: charts * dimsPerChart,
     /** One second of collection for every dimension. */

@@ -10,6 +10,7 @@ import {
   loadConfigFile,
   parseConfig,
 } from "../../lib/config/mod.ts";
+import type { Config } from "../../lib/config/mod.ts";
 import { parseIni } from "../../lib/config/ini.ts";
 import {
   destinationAddress,
@@ -18,6 +19,7 @@ import {
 } from "../../lib/config/destination.ts";
 
 const env = { systemHostname: "edge-1" };
+const backendOf = (c: Config) => c.exporting.find((i) => i.legacy)!;
 const parse = (text: string) => parseConfig(text, "skiff.conf", env);
 
 Deno.test("INI reader", async (t) => {
@@ -73,7 +75,7 @@ Deno.test("config", async (t) => {
       historyEntries: 3600,
       logLevel: "info",
     });
-    const b = config.backend;
+    const b = backendOf(config);
     assertEquals(b.enabled, false);
     assertEquals(b.dataSource, "average");
     assertEquals(b.type, "graphite");
@@ -120,16 +122,16 @@ Deno.test("config", async (t) => {
 `);
       assertEquals(errors, []);
       assertEquals(warnings, []);
-      assertEquals(config.backend.enabled, true);
-      assertEquals(config.backend.dataSource, "sum");
-      assertEquals(config.backend.type, "opentsdb");
-      assertEquals(config.backend.destinations.map(destinationAddress), [
+      assertEquals(backendOf(config).enabled, true);
+      assertEquals(backendOf(config).dataSource, "sum");
+      assertEquals(backendOf(config).type, "opentsdb");
+      assertEquals(backendOf(config).destinations.map(destinationAddress), [
         "tsdb1:4242",
         "[::1]:14242",
         "tsdb2:4243",
       ]);
-      assertEquals(config.backend.hostname, "probe-7");
-      assertEquals(config.backend.timeoutMs, 6000);
+      assertEquals(backendOf(config).hostname, "probe-7");
+      assertEquals(backendOf(config).timeoutMs, 6000);
       assertEquals(config.directories.plugins, ["/opt/a plugins", "/opt/b"]);
       assertEquals(config.plugins.proc, false);
       assertEquals(config.plugins.byName, {
@@ -148,8 +150,8 @@ Deno.test("config", async (t) => {
       "[backend]\ntype = graphite:plaintext\ndata source = as collected\n",
     );
     assertEquals(errors, []);
-    assertEquals(config.backend.type, "graphite");
-    assertEquals(config.backend.dataSource, "as collected");
+    assertEquals(backendOf(config).type, "graphite");
+    assertEquals(backendOf(config).dataSource, "as collected");
   });
 
   await t.step(
@@ -167,7 +169,7 @@ Deno.test("config", async (t) => {
       const text = errors.map(formatConfigMessage).sort();
       assertEquals(text, [
         'skiff.conf:4: Cannot parse "timeout ms" in [backend]: expected an integer, got "ten"',
-        'skiff.conf:5: Cannot parse "data source" in [backend]: expected one of "as collected", "average", "sum", "volume", got "median"',
+        'skiff.conf:5: Cannot parse "data source" in [backend]: expected one of "as collected", "raw", "as-collected", "as_collected", "ascollected", "average", "sum", "volume", got "median"',
       ]);
       assertEquals(
         errors.find((e) => e.key === "data source")!.section,
@@ -208,7 +210,7 @@ Deno.test("config", async (t) => {
         "[backend]\nupdate every = 4\ntimeout ms = 0\n",
       );
       assertEquals(errors, []);
-      assertEquals(config.backend.timeoutMs, 8000);
+      assertEquals(backendOf(config).timeoutMs, 8000);
       assertMatch(
         formatConfigMessage(warnings[0]),
         /skiff.conf:3: "timeout ms" in \[backend\] is 0, below 1: using 8000/,
@@ -236,7 +238,7 @@ Deno.test("config", async (t) => {
         formatConfigMessage(
           parse("[backend]\nenabled = yes\ndestination =\n").errors[0],
         ),
-        /is empty but the backend is enabled/,
+        /is empty but the instance is enabled/,
       );
       const e = parse("[backend]\ndestination = host:99999\n").errors[0];
       assertEquals(
@@ -248,7 +250,7 @@ Deno.test("config", async (t) => {
 
   await t.step("the last value of a repeated key wins, as in netdata", () => {
     assertEquals(
-      parse("[backend]\nprefix = a\nprefix = b\n").config.backend.prefix,
+      backendOf(parse("[backend]\nprefix = a\nprefix = b\n").config).prefix,
       "b",
     );
   });
@@ -266,7 +268,7 @@ Deno.test("config", async (t) => {
       );
       assertEquals(r.errors, []);
       assertEquals(r.warnings, []);
-      assertEquals(r.config.backend, parse("").config.backend);
+      assertEquals(backendOf(r.config), backendOf(parse("").config));
       assertEquals(
         r.config.streamKeys["11111111-2222-3333-4444-555555555555"],
         {

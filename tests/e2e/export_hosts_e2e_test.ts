@@ -10,7 +10,7 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { ManualClock, realClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
-import { Exporter } from "../../lib/export/engine.ts";
+import { ExportInstance } from "../../lib/export/mod.ts";
 import { formatFixed7 } from "../../lib/export/format.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
 import { HostWriter } from "../../lib/protocol/apply.ts";
@@ -34,7 +34,7 @@ const T0 = Math.floor(Date.now() / 60_000) * 60 - 600;
 const ramp = (t: number, factor: number) => (t - T0) * factor;
 
 interface Run {
-  exporter: Exporter;
+  exporter: ExportInstance;
   logs: ReturnType<typeof memorySink>;
 }
 
@@ -53,10 +53,11 @@ async function simulate(backend: string): Promise<Run> {
   );
   assertEquals(errors, []);
   const logs = memorySink();
-  const exporter = new Exporter(db, config.backend, {
+  const exporter = new ExportInstance(config.exporting.at(-1)!, {
     clock,
     timeoutClock: realClock,
     log: new Logger("export", { sink: logs.sink, level: "debug" }),
+    chartsHost: db.localhost,
   });
 
   // Host a: the local host, written through the storage API.
@@ -101,7 +102,7 @@ async function simulate(backend: string): Promise<Run> {
         `SET ramp = ${t - T0}\nSET scaled = 12345\nEND`,
     );
     if (t > T0 && (t - T0) % EXPORT_EVERY === 0) {
-      const r = await exporter.cycle();
+      const r = await exporter.cycle(db, clock.nowMs());
       const a = exporter.accounting();
       assertEquals(a.formatted, a.sent + a.lost + a.buffered);
       assertEquals(

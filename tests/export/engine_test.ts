@@ -2,8 +2,8 @@ import { until } from "../helpers/e2e.ts";
 import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
 import { ManualClock, realClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
-import { Exporter } from "../../lib/export/engine.ts";
-import type { CycleReport } from "../../lib/export/engine.ts";
+import { ExportInstance } from "../../lib/export/mod.ts";
+import type { CycleReport } from "../../lib/export/mod.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
 import { Database } from "../../lib/storage/rrd.ts";
 import { refusedPort, TcpSink } from "../helpers/sinks.ts";
@@ -40,15 +40,16 @@ function fixture(
   );
   assertEquals(errors, []);
   const logs = memorySink();
-  const exporter = new Exporter(db, config.backend, {
+  const exporter = new ExportInstance(config.exporting.at(-1)!, {
     clock,
     timeoutClock: realClock,
     log: new Logger("export", { sink: logs.sink, level: "debug" }),
+    chartsHost: db.localhost,
   });
   const cycle = async (): Promise<CycleReport> => {
     await clock.advance(1000);
     collect();
-    const r = await exporter.cycle();
+    const r = await exporter.cycle(db, clock.nowMs());
     const a = exporter.accounting();
     assertEquals(
       a.formatted,
@@ -172,17 +173,22 @@ Deno.test("exporter against real sockets", async (t) => {
       });
       const reports: CycleReport[] = [];
       for (let i = 0; i < 4; i++) reports.push(await f.cycle());
-      const droppedAt3 = reports.slice(0, 3).reduce(
-        (n, r) => n + r.formattedMetrics,
-        0,
+      // As netdata 1.37: the last 2 batches are kept; each one more drops
+      // the oldest (cycle 3 drops cycle 1's, cycle 4 cycle 2's).
+      assertEquals(reports.map((r) => r.discards), [0, 0, 1, 1]);
+      assertEquals(reports[2].lostMetrics, reports[0].formattedMetrics);
+      assertEquals(reports[3].lostMetrics, reports[1].formattedMetrics);
+      assertEquals(
+        f.exporter.accounting().lost,
+        reports[0].formattedMetrics + reports[1].formattedMetrics,
       );
-      assertEquals(reports.map((r) => r.discards), [0, 0, 1, 0]);
-      assertEquals(reports[2].lostMetrics, droppedAt3);
-      assertEquals(f.exporter.accounting().lost, droppedAt3);
-      assertEquals(reports[3].bufferedMetrics, reports[3].formattedMetrics);
+      assertEquals(
+        reports[3].bufferedMetrics,
+        reports[2].formattedMetrics + reports[3].formattedMetrics,
+      );
       assert(
         f.logs.lines.some((l) =>
-          /3 consecutive failures, more than "buffer on failures" \(2\): dropped \d+ metrics/
+          /dropped the oldest 1 unsent batches, \d+ metrics .* more than "buffer on failures" \(2 batches\)/
             .test(l)
         ),
       );
@@ -190,7 +196,7 @@ Deno.test("exporter against real sockets", async (t) => {
       const lost = f.db.localhost.chart("netdata.backend_metrics")!.dimension(
         "lost",
       )!;
-      assertEquals(lost.lastCollectedValue, 0); // cycle 4 lost nothing
+      assertEquals(lost.lastCollectedValue, reports[1].formattedMetrics);
     },
   );
 
@@ -352,7 +358,7 @@ Deno.test("exporter against real sockets", async (t) => {
         assert(
           f.logs.lines.some((l) =>
             l.includes(
-              "received 7 bytes from graphite backend; ignoring them. Sample: 'OK bye '",
+              "[backend] received 7 bytes from graphite destination; ignoring them. Sample: 'OK bye '",
             )
           ),
         );
@@ -403,18 +409,21 @@ Deno.test("exporter against real sockets", async (t) => {
           backend:
             `destination = 127.0.0.1:${sink.port}\ndata source = average\nupdate every = 1`,
         });
-        for (let i = 0; i < 4; i++) await f.cycle();
+        for (let i = 0; i < 10; i++) await f.cycle();
         const writes = () =>
           sink.lines().filter((l) =>
             l.startsWith("netdata.local.netdata.backend_ops.write ")
           );
-        await until("the sink received it", () => writes().length >= 2);
-        const sent = writes();
-        // cycle 1 stores nothing (first completion); cycles 2 and 3 each wrote once
-        assertEquals(sent.map((l) => l.split(" ")[1]), [
-          "1.0000000",
-          "1.0000000",
-        ]);
+        // Cycle k runs at T0+k and reads slots up to T0+k-3. The test
+        // chart's first completion (k=1) stores nothing, so cycles 1-4 send
+        // nothing (no write: 0 at slots T0+2..T0+4); cycle 5 on write once
+        // each. Cycles up to 10 read slots T0+2..T0+7 of the ops chart.
+        const t0 = 1_700_000_000;
+        await until("the sink received it", () => writes().length === 6);
+        assertEquals(
+          writes().map((l) => l.split(" ").slice(1).join(" ")),
+          [0, 0, 0, 1, 1, 1].map((v, i) => `${v}.0000000 ${t0 + 2 + i}`),
+        );
       } finally {
         await sink.close();
       }

@@ -51,10 +51,26 @@ Deno.test("applying protocol commands to storage", async (t) => {
     "host labels need OVERWRITE; chart labels need CLABEL_COMMIT",
     () => {
       const { db, lines } = setup();
-      lines(`LABEL a = 1 x\nLABEL b = 1 "y z"`);
+      lines(`LABEL a = 1 x\nLABEL b = 2 "y z"`);
       assertEquals(db.localhost.labels.size, 0);
       lines("OVERWRITE labels");
-      assertEquals([...db.localhost.labels], [["a", "x"], ["b", "y z"]]);
+      assertEquals([...db.localhost.labels], [
+        ["a", { value: "x", source: 1 }],
+        [
+          "b",
+          { value: "y z", source: 2 },
+        ],
+      ]);
+      // As netdata's rrdlabels_migrate_to_these(): kept labels keep their
+      // place, new ones are appended, missing ones go.
+      lines(`LABEL c = 2 new\nLABEL a = 1 x2\nOVERWRITE labels`);
+      assertEquals([...db.localhost.labels], [
+        ["a", { value: "x2", source: 1 }],
+        [
+          "c",
+          { value: "new", source: 2 },
+        ],
+      ]);
       lines(`CHART t.c '' '' ''\nCLABEL k v 1\nCLABEL_COMMIT`);
       assertEquals([...db.localhost.chart("t.c")!.labels], [["k", "v"]]);
     },

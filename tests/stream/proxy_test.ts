@@ -84,7 +84,7 @@ Deno.test({
       );
       const leaf = parent.agent.db.hostByName("leaf")!;
       assertEquals(leaf.machineGuid, "00000000-0000-4000-8000-000000000001");
-      assertEquals(leaf.labels.get("site"), "north");
+      assertEquals(leaf.labels.get("site"), { value: "north", source: 1 });
       await until(
         "the middle's own host at the parent",
         () => parent.agent.db.hostByName("middle") !== undefined,

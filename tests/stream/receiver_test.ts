@@ -11,7 +11,7 @@ import {
 } from "../helpers/assert.ts";
 import { ManualClock, realClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
-import { Exporter } from "../../lib/export/engine.ts";
+import { ExportInstance } from "../../lib/export/mod.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
 import { valueAt } from "../../lib/storage/query.ts";
 import { Database } from "../../lib/storage/rrd.ts";
@@ -154,7 +154,10 @@ Deno.test({
             true,
           ]);
           assertEquals(host.info.get("NETDATA_SYSTEM_KERNEL_NAME"), "Linux");
-          assertEquals(host.labels.get("_os_name"), "unknown");
+          assertEquals(host.labels.get("_os_name"), {
+            value: "unknown",
+            source: 1,
+          });
           assertEquals(host.charts.size, 27);
           const cpu = host.chart("system.cpu")!;
           assertEquals(cpu.dimensions.length, 10);
@@ -536,7 +539,7 @@ Deno.test({
           );
           // an exporter that started 10 s ago, cycling a second from now
           let offsetMs = -10_000;
-          const exporter = new Exporter(parent.db, pc.backend, {
+          const exporter = new ExportInstance(pc.exporting.at(-1)!, {
             clock: {
               nowMs: () => Date.now() + offsetMs,
               sleepUntil: realClock.sleepUntil,
@@ -544,7 +547,7 @@ Deno.test({
             log: new Logger("export", { sink: () => {} }),
           });
           offsetMs = 1000;
-          await exporter.cycle();
+          await exporter.cycle(parent.db, Date.now() + offsetMs);
           await until(
             "exported",
             () =>
