@@ -7,8 +7,35 @@
 
 /** One place to send to. */
 export type Destination =
-  | { kind: "tcp"; hostname: string; port: number; text: string }
+  | {
+    kind: "tcp";
+    hostname: string;
+    port: number;
+    text: string;
+    /** The service name the port was given as (`host:graphite`). */
+    service?: string;
+  }
   | { kind: "stdout"; text: string };
+
+/** Service name -> TCP port, as /etc/services lists them. */
+export type Services = ReadonlyMap<string, number>;
+
+/** Where service names come from, as netdata's getaddrinfo() finds them. */
+export const SERVICES_FILE = "/etc/services";
+
+/** The TCP services of an /etc/services text, names and aliases. */
+export function parseServices(text: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of text.split("\n")) {
+    const words = line.replace(/#.*/, "").trim().split(/\s+/);
+    const m = /^(\d+)\/tcp$/.exec(words[1] ?? "");
+    if (!m) continue;
+    for (const name of [words[0], ...words.slice(2)]) {
+      if (!out.has(name)) out.set(name, Number(m[1]));
+    }
+  }
+  return out;
+}
 
 /**
  * Parses one destination; `defaultPort` applies when none is given.
@@ -17,6 +44,7 @@ export type Destination =
 export function parseDestination(
   text: string,
   defaultPort: number,
+  services?: Services,
 ): Destination {
   if (text === "stdout") return { kind: "stdout", text };
   let rest = text;
@@ -53,6 +81,18 @@ export function parseDestination(
     throw new Error(`"${text}": "${hostname}" is not a host name or address`);
   }
   let port = defaultPort;
+  if (portText !== undefined && /^[A-Za-z][A-Za-z0-9_-]*$/.test(portText)) {
+    // A service name, as netdata accepts (`host:graphite`).
+    const p = services?.get(portText);
+    if (p === undefined) {
+      throw new Error(
+        services
+          ? `"${text}": "${portText}" is not a port number, nor a tcp service in ${SERVICES_FILE}`
+          : `"${text}": "${portText}" is a service name, but ${SERVICES_FILE} could not be read (--allow-read=${SERVICES_FILE})`,
+      );
+    }
+    return { kind: "tcp", hostname, port: p, text, service: portText };
+  }
   if (portText !== undefined) {
     if (!/^\d+$/.test(portText) || +portText < 1 || +portText > 65535) {
       throw new Error(
@@ -68,9 +108,10 @@ export function parseDestination(
 export function parseDestinationList(
   text: string,
   defaultPort: number,
+  services?: Services,
 ): Destination[] {
   return text.split(/[\s,]+/).filter((s) => s !== "").map((s) =>
-    parseDestination(s, defaultPort)
+    parseDestination(s, defaultPort, services)
   );
 }
 

@@ -8,7 +8,7 @@
  */
 
 import { parseDestinationList } from "./destination.ts";
-import type { Destination } from "./destination.ts";
+import type { Destination, Services } from "./destination.ts";
 import {
   BACKEND_KEYS,
   CONNECTOR_TYPES,
@@ -72,6 +72,8 @@ export interface ExportingContext {
   hostname: string;
   /** The config file, for messages not tied to a line. */
   file: string;
+  /** Named ports, when /etc/services could be read. */
+  services?: Services;
   errors: ConfigMessage[];
   warnings: ConfigMessage[];
 }
@@ -84,7 +86,7 @@ function destinationsOf(
   fallbackFile: string,
 ): Destination[] {
   try {
-    return parseDestinationList(text, defaultPort);
+    return parseDestinationList(text, defaultPort, ctx.services);
   } catch (err) {
     const e = ctx.entry(section, "destination") ??
       ctx.entry("exporting:global", "destination");
@@ -178,7 +180,8 @@ function checkEnabledDestinations(
   i: ExportingInstance,
   file: string,
 ): void {
-  if (!i.enabled || i.destinations.length > 0) return;
+  // A destination that did not parse has its own message already.
+  if (!i.enabled || i.destination.trim() !== "") return;
   const e = ctx.entry(i.section, "destination");
   ctx.errors.push({
     file: e?.file ?? file,

@@ -13,7 +13,9 @@ import {
   API_KEY_SECTION,
   API_KEY_SECTION_KEYS,
   BACKEND_KEYS,
+  CONNECTOR_TYPES,
   EXPORTING_INSTANCE_KEYS,
+  IMPLEMENTED_CONNECTORS,
   instanceSection,
   PLUGIN_SECTION_KEYS,
   PROC_MODULES,
@@ -21,8 +23,12 @@ import {
   sectionSpec,
 } from "./schema.ts";
 import type { KeySpec } from "./schema.ts";
-import { parseDestinationList } from "./destination.ts";
-import type { Destination } from "./destination.ts";
+import {
+  parseDestinationList,
+  parseServices,
+  SERVICES_FILE,
+} from "./destination.ts";
+import type { Destination, Services } from "./destination.ts";
 import { exportingInstances, legacyBackend } from "./exporting.ts";
 import type { ExportingInstance, InstanceSection } from "./exporting.ts";
 import { cannotParse, parseValue, ValueError, valueText } from "./values.ts";
@@ -141,6 +147,8 @@ export interface ConfigEnvironment {
    * `[prometheus:exporter]` sections), read from beside the config file.
    */
   exportingConf?: { text: string; file: string };
+  /** Named ports (`host:graphite`), from /etc/services. */
+  services?: Services;
 }
 
 /** netdata's section for its Prometheus endpoint, in exporting.conf. */
@@ -198,6 +206,14 @@ function suggestion(word: string, candidates: string[]): string {
     : "";
 }
 
+/** Why TYPE of `[TYPE:NAME]` is not one, with the nearest type. */
+function notAConnector(type: string): string {
+  const hint = suggestion(type, Object.keys(CONNECTOR_TYPES));
+  return `"${type}" is not a connector type${
+    hint.replace(/^ \((.*)\)$/, "; $1")
+  }`;
+}
+
 /** Splits a list of words, honouring double or single quotes. */
 export function splitQuotedList(text: string): string[] {
   const out: string[] = [];
@@ -244,9 +260,9 @@ export function parseConfig(
       const instance = instanceSection(s.name);
       if (instance) {
         instanceSections.push({
-          section: s.name,
           ...instance,
-          ...s,
+          section: s.name,
+          line: s.line,
           file: f.file,
         });
         continue;
@@ -262,11 +278,9 @@ export function parseConfig(
           section: s.name,
           message: `[${s.name}] is not an exporting section (${
             s.name.includes(":")
-              ? `"${
-                s.name.slice(0, s.name.lastIndexOf(":"))
-              }" is not a connector type`
+              ? notAConnector(s.name.slice(0, s.name.lastIndexOf(":")))
               : "expected [exporting:global] or [TYPE:NAME]"
-          })${suggestion(s.name, INSTANCE_EXAMPLES)}; its keys are ignored`,
+          }); its keys are ignored`,
         });
         continue;
       }
@@ -320,6 +334,11 @@ export function parseConfig(
       continue;
     }
     const spec = sectionSpec(section);
+    const instance = instanceSection(section);
+    // A connector skiff lacks is reported once, for its section; its own
+    // keys (kinesis' stream name...) are not reported one by one.
+    const lacking = instance &&
+      !IMPLEMENTED_CONNECTORS.has(CONNECTOR_TYPES[instance.typeWord]);
     const keySpecs = spec?.keys ??
       (instanceSection(section)
         ? EXPORTING_INSTANCE_KEYS
@@ -340,7 +359,7 @@ export function parseConfig(
           default: "",
           doc: "",
         }, entry);
-      } else {
+      } else if (!lacking) {
         warnings.push({
           file: entry.file,
           line: entry.line,
@@ -372,6 +391,7 @@ export function parseConfig(
     entry: entryOf,
     hostname,
     file,
+    services: env.services,
     errors,
     warnings,
   };
@@ -415,7 +435,7 @@ export function parseConfig(
     defaultPort: number,
   ): Destination[] => {
     try {
-      return parseDestinationList(text, defaultPort);
+      return parseDestinationList(text, defaultPort, env.services);
     } catch (err) {
       errors.push({
         file,
@@ -613,6 +633,20 @@ export function apiKeysFromStreamConf(
   return { keys, errors };
 }
 
+/**
+ * /etc/services, for destinations with a named port; undefined when skiff
+ * may not read it (then such a destination is an error naming the flag).
+ */
+async function readServices(): Promise<Services | undefined> {
+  const q = await Deno.permissions.query({ name: "read", path: SERVICES_FILE });
+  if (q.state !== "granted") return undefined;
+  try {
+    return parseServices(await Deno.readTextFile(SERVICES_FILE));
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads and parses a config file; a missing or unreadable file is an error. */
 export async function loadConfigFile(
   path: string,
@@ -657,6 +691,7 @@ export async function loadConfigFile(
   const result = parseConfig(text, path, {
     baseDir: dirname(path),
     exportingConf,
+    services: await readServices(),
     ...env,
   });
   if (exportingError) result.errors.push(exportingError);

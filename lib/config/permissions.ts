@@ -8,6 +8,7 @@
 
 import { dirname, join } from "node:path";
 import type { Config } from "./mod.ts";
+import { SERVICES_FILE } from "./destination.ts";
 import { EXPORTING_CONF } from "./mod.ts";
 import { destinationAddress } from "./destination.ts";
 import type { Destination } from "./destination.ts";
@@ -108,6 +109,13 @@ export function permissionNeeds(
   }
   for (const instance of config.exporting) {
     if (!instance.enabled) continue;
+    if (instance.destinations.some((d) => d.kind === "tcp" && d.service)) {
+      add(
+        { name: "read", path: SERVICES_FILE },
+        `--allow-read=${SERVICES_FILE}`,
+        `[${instance.section}] destination names a port by service`,
+      );
+    }
     for (const { host, why } of tcp(instance.destinations)) {
       add(
         { name: "net", host },
