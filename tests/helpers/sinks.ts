@@ -140,3 +140,59 @@ export function refusedPort(hostname = "127.0.0.1"): number {
   l.close();
   return port;
 }
+
+/** A loopback listener that accepts nothing: every connect to it hangs. */
+export interface Blackhole {
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a listener with a backlog of 0 whose queue is filled by its own
+ * connections, so the kernel drops further SYNs and a connect hangs until
+ * the caller's timeout (REAL-SERVERS.md). Deno's listen has no backlog, so
+ * a small python3 process holds the socket.
+ */
+export async function startBlackhole(): Promise<Blackhole> {
+  const script = `
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(0)
+port = s.getsockname()[1]
+held = []
+for _ in range(4):
+    c = socket.socket()
+    c.setblocking(False)
+    try:
+        c.connect(("127.0.0.1", port))
+    except BlockingIOError:
+        pass
+    held.append(c)
+    time.sleep(0.05)
+print(port, flush=True)
+sys.stdin.read()
+`;
+  const child = new Deno.Command("python3", {
+    args: ["-c", script],
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let text = "";
+  while (!text.includes("\n")) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error("the blackhole listener did not start");
+    text += value;
+  }
+  reader.releaseLock();
+  return {
+    port: Number(text.trim()),
+    async close() {
+      await child.stdin.close();
+      await child.status;
+      await child.stdout.cancel().catch(() => {});
+    },
+  };
+}
