@@ -115,16 +115,20 @@ async function simulate(backend: string): Promise<Run> {
   return { exporter, logs };
 }
 
-/** The window ends of the cycles whose windows are whole. */
+/**
+ * The timestamps of the cycles whose windows are whole. As netdata 1.37:
+ * the cycle at b reads the slots b-12 .. b-3 (two slots back, the newest
+ * left for the next cycle) and stamps them b-3.
+ */
 const fullWindows = () => {
   const ends: number[] = [];
   for (let b = T0 + 2 * EXPORT_EVERY; b <= T0 + SECONDS; b += EXPORT_EVERY) {
-    ends.push(b);
+    ends.push(b - 3);
   }
   return ends;
 };
 
-/** Average of ramp over the slots (b - 10, b]: the mean of b-9 .. b. */
+/** Average of ramp over the 10 slots ending at b: the mean of b-9 .. b. */
 const rampAverage = (b: number, f: number) =>
   (ramp(b - EXPORT_EVERY + 1, f) + ramp(b, f)) / 2;
 const rampSum = (b: number, f: number) => rampAverage(b, f) * EXPORT_EVERY;
