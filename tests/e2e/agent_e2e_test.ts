@@ -43,7 +43,7 @@ async function runSkiff(dir: string, name: string, backend: string) {
   return start(Deno.execPath(), [
     "run",
     "--no-prompt",
-    `--allow-read=${conf},${FIXTURE_PLUGINS}`,
+    `--allow-read=${conf},${dir}/exporting.conf,${FIXTURE_PLUGINS}`,
     `--allow-run=tail,${FIXTURE_PLUGINS}/e2e.plugin`,
     "--allow-sys=hostname",
     "--allow-net=127.0.0.1",
