@@ -213,6 +213,74 @@ export const API_KEY_SECTION_KEYS: KeySpec[] = [
   },
 ];
 
+/** Keys an instance and the legacy `[backend]` share, written once. */
+const UPDATE_EVERY_KEY = {
+  key: "update every",
+  field: "updateEverySec",
+  kind: "int",
+  default: "10",
+  min: 1,
+  max: 86400,
+  doc: "seconds between sends",
+} as const satisfies KeySpec;
+const BUFFER_ON_FAILURES_KEY = {
+  key: "buffer on failures",
+  field: "bufferOnFailures",
+  kind: "int",
+  default: "10",
+  min: 1,
+  doc:
+    "unsent batches kept while sends fail; one more drops the oldest, counted as lost",
+} as const satisfies KeySpec;
+const SEND_HOSTS_MATCHING_KEY = {
+  key: "send hosts matching",
+  field: "sendHostsMatching",
+  kind: "string",
+  default: "localhost *",
+  doc: "netdata simple patterns of hostnames to send; localhost is this host",
+} as const satisfies KeySpec;
+const PREFIX_KEY = {
+  key: "prefix",
+  field: "prefix",
+  kind: "string",
+  default: "netdata",
+  doc: "first element of every metric name",
+} as const satisfies KeySpec;
+const MAX_BUFFERED_BYTES_KEY = {
+  key: "max buffered bytes",
+  field: "maxBufferedBytes",
+  kind: "int",
+  default: "16777216",
+  min: 4096,
+  doc:
+    "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
+} as const satisfies KeySpec;
+const SEND_CHARTS_MATCHING_KEY = {
+  key: "send charts matching",
+  field: "sendChartsMatching",
+  kind: "string",
+  default: "*",
+  doc:
+    "netdata simple patterns of chart ids or names to send (e.g. system.* !system.uptime)",
+} as const satisfies KeySpec;
+const SEND_NAMES_INSTEAD_OF_IDS_KEY = {
+  key: "send names instead of ids",
+  field: "sendNames",
+  kind: "bool",
+  default: "yes",
+  doc:
+    "chart and dimension names (system.net.received) instead of ids (system.net.InOctets)",
+} as const satisfies KeySpec;
+const DATA_SOURCE_KEY = {
+  key: "data source",
+  field: "dataSource",
+  kind: "choice",
+  default: "average",
+  choices: DATA_SOURCES,
+  doc:
+    "average or sum (alias volume) of the stored points in the window; as collected (alias raw, as-collected, as_collected, ascollected): the last collected values",
+} as const satisfies KeySpec;
+
 /**
  * The keys of an exporting instance `[TYPE:NAME]`, with netdata 1.37's
  * defaults (exporting/read_config.c). Each may also be set in
@@ -234,33 +302,12 @@ export const EXPORTING_INSTANCE_KEYS = [
     doc:
       "space- or comma-separated list tried in order: host, [tcp:]host:port, [ipv6]:port, or stdout",
   },
-  {
-    key: "data source",
-    field: "dataSource",
-    kind: "choice",
-    default: "average",
-    choices: DATA_SOURCES,
-    doc:
-      "average or sum (alias volume) of the stored points in the window; as collected (alias raw, as-collected, as_collected, ascollected): the last collected values",
-  },
-  {
-    key: "update every",
-    field: "updateEverySec",
-    kind: "int",
-    default: "10",
-    min: 1,
-    max: 86400,
-    doc: "seconds between sends",
-  },
-  {
-    key: "buffer on failures",
-    field: "bufferOnFailures",
-    kind: "int",
-    default: "10",
-    min: 1,
-    doc:
-      "unsent batches kept while sends fail; one more drops the oldest, counted as lost",
-  },
+  DATA_SOURCE_KEY,
+
+  UPDATE_EVERY_KEY,
+
+  BUFFER_ON_FAILURES_KEY,
+
   {
     key: "timeout ms",
     field: "timeoutMs",
@@ -269,29 +316,12 @@ export const EXPORTING_INSTANCE_KEYS = [
     min: 1,
     doc: "per destination: connect and each write",
   },
-  {
-    key: "send charts matching",
-    field: "sendChartsMatching",
-    kind: "string",
-    default: "*",
-    doc:
-      "netdata simple patterns of chart ids or names to send (e.g. system.* !system.uptime)",
-  },
-  {
-    key: "send hosts matching",
-    field: "sendHostsMatching",
-    kind: "string",
-    default: "localhost *",
-    doc: "netdata simple patterns of hostnames to send; localhost is this host",
-  },
-  {
-    key: "send names instead of ids",
-    field: "sendNames",
-    kind: "bool",
-    default: "yes",
-    doc:
-      "chart and dimension names (system.net.received) instead of ids (system.net.InOctets)",
-  },
+  SEND_CHARTS_MATCHING_KEY,
+
+  SEND_HOSTS_MATCHING_KEY,
+
+  SEND_NAMES_INSTEAD_OF_IDS_KEY,
+
   {
     key: "send configured labels",
     field: "sendConfiguredLabels",
@@ -314,13 +344,8 @@ export const EXPORTING_INSTANCE_KEYS = [
     default: "yes",
     doc: "host and chart variables too (prometheus_remote_write only)",
   },
-  {
-    key: "prefix",
-    field: "prefix",
-    kind: "string",
-    default: "netdata",
-    doc: "first element of every metric name",
-  },
+  PREFIX_KEY,
+
   {
     key: "hostname",
     field: "hostname",
@@ -350,15 +375,7 @@ export const EXPORTING_INSTANCE_KEYS = [
     default: "/receive",
     doc: "prometheus_remote_write: the path requests go to",
   },
-  {
-    key: "max buffered bytes",
-    field: "maxBufferedBytes",
-    kind: "int",
-    default: "16777216",
-    min: 4096,
-    doc:
-      "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
-  },
+  MAX_BUFFERED_BYTES_KEY,
 ] as const satisfies readonly KeySpec[];
 
 /** The typed keys of an exporting instance. */
@@ -376,15 +393,8 @@ export const BACKEND_KEYS = [
     default: "no",
     doc: "send metrics to the destinations",
   },
-  {
-    key: "data source",
-    field: "dataSource",
-    kind: "choice",
-    default: "average",
-    choices: DATA_SOURCES,
-    doc:
-      "as collected (alias raw): last collected values; average or sum (alias volume): of the stored points in the window",
-  },
+  DATA_SOURCE_KEY,
+
   {
     key: "type",
     field: "type",
@@ -402,13 +412,8 @@ export const BACKEND_KEYS = [
     doc:
       "space- or comma-separated list tried in order: host, host:port, [ipv6]:port, or stdout",
   },
-  {
-    key: "prefix",
-    field: "prefix",
-    kind: "string",
-    default: "netdata",
-    doc: "first element of every metric name",
-  },
+  PREFIX_KEY,
+
   {
     key: "hostname",
     field: "hostname",
@@ -417,24 +422,10 @@ export const BACKEND_KEYS = [
     defaultNote: "[global] hostname",
     doc: "name sent for the local host; other hosts keep their own",
   },
-  {
-    key: "update every",
-    field: "updateEverySec",
-    kind: "int",
-    default: "10",
-    min: 1,
-    max: 86400,
-    doc: "seconds between sends",
-  },
-  {
-    key: "buffer on failures",
-    field: "bufferOnFailures",
-    kind: "int",
-    default: "10",
-    min: 1,
-    doc:
-      "unsent batches kept while sends fail; one more drops the oldest, counted as lost",
-  },
+  UPDATE_EVERY_KEY,
+
+  BUFFER_ON_FAILURES_KEY,
+
   {
     key: "timeout ms",
     field: "timeoutMs",
@@ -444,27 +435,12 @@ export const BACKEND_KEYS = [
     doc:
       "per destination: connect and each write; below 1 falls back to the default",
   },
-  {
-    key: "send names instead of ids",
-    field: "sendNames",
-    kind: "bool",
-    default: "yes",
-    doc: "chart and dimension names instead of ids",
-  },
-  {
-    key: "send charts matching",
-    field: "sendChartsMatching",
-    kind: "string",
-    default: "*",
-    doc: "netdata simple patterns of chart ids or names to send",
-  },
-  {
-    key: "send hosts matching",
-    field: "sendHostsMatching",
-    kind: "string",
-    default: "localhost *",
-    doc: "netdata simple patterns of hostnames to send; localhost is this host",
-  },
+  SEND_NAMES_INSTEAD_OF_IDS_KEY,
+
+  SEND_CHARTS_MATCHING_KEY,
+
+  SEND_HOSTS_MATCHING_KEY,
+
   {
     key: "host tags",
     field: "hostTags",
@@ -473,15 +449,7 @@ export const BACKEND_KEYS = [
     doc:
       "tags of this host appended to every metric (graphite: ;TAGS, opentsdb: space TAGS), as netdata's [backend]",
   },
-  {
-    key: "max buffered bytes",
-    field: "maxBufferedBytes",
-    kind: "int",
-    default: "16777216",
-    min: 4096,
-    doc:
-      "skiff: cap on unsent data; past it the oldest batches are dropped and counted as lost",
-  },
+  MAX_BUFFERED_BYTES_KEY,
 ] as const satisfies readonly KeySpec[];
 
 /** The typed keys of the legacy `[backend]`. */
