@@ -19,6 +19,9 @@ import { completeChart, createMainCpuChart } from "./self_charts.ts";
 import type { Dialer } from "./transport.ts";
 import { instanceDue } from "./window.ts";
 
+/** How far past each aligned second the engine ticks. */
+export const EXPORT_TICK_OFFSET_MS = 250;
+
 /** What the engine needs besides its instances. */
 export interface EngineOptions {
   clock: Clock;
@@ -74,7 +77,12 @@ export class ExportEngine {
     if (this.instances.length === 0) return;
     for (const i of this.instances) this.#o.log.info(i.describe());
     const step = this.#o.localUpdateEverySec * 1000;
-    for await (const _tick of heartbeat(this.#o.clock, step, { signal })) {
+    // Like netdata's heartbeat (250-500 ms past the second), a quarter of a
+    // second in: the collections of this second are in by then.
+    const offsetMs = EXPORT_TICK_OFFSET_MS;
+    for await (
+      const _tick of heartbeat(this.#o.clock, step, { signal, offsetMs })
+    ) {
       this.tick();
     }
   }
