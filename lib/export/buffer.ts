@@ -221,7 +221,7 @@ export class SendBuffer {
    */
   dropOldest(maxBatches: number, maxBytes = Infinity): Dropped {
     const dropped = { metrics: 0, bytes: 0, batches: 0 };
-    let i = this.writing ? 1 : 0;
+    const i = this.writing ? 1 : 0;
     while (
       (this.#queue.length > maxBatches || this.#bytes > maxBytes) &&
       i < this.#queue.length - 1
