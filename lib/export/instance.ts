@@ -240,10 +240,14 @@ export class ExportInstance {
     return this.#flushing;
   }
 
-  /** Formats and sends at `nowMs`, waiting for the send (tests, shutdown). */
+  /**
+   * Formats at `nowMs` and sends, waiting for the send (tests, shutdown). A
+   * send already running takes the new batch too; one more send follows
+   * for what it left.
+   */
   async cycle(db: Database, nowMs: number): Promise<CycleReport> {
-    if (this.#flushing) await this.#flushing;
     this.format(db, nowMs);
+    if (this.#flushing) await this.#flushing;
     return await this.flush();
   }
 

@@ -100,6 +100,8 @@ export function streamRequest(
     updateEverySec: number;
     os: string;
     timezone: string;
+    /** netdata's host tags, sent as `tags=` ("" for none). */
+    tags?: string;
   },
 ): string {
   const params = [
@@ -116,7 +118,7 @@ export function streamRequest(
     ["ml_capable", "0"],
     ["ml_enabled", "0"],
     ["mc_version", "0"],
-    ["tags", ""],
+    ["tags", o.tags ?? ""],
     ["ver", String(STREAM_VERSION)],
     ["NETDATA_PROTOCOL_VERSION", "1.1"],
   ].map(([k, v]) => `${k}=${v.replace(/[&\s]/g, "_")}`).join("&");
@@ -233,6 +235,7 @@ export class StreamSender {
           updateEverySec: 1,
           os: local.os || Deno.build.os,
           timezone: local.timezone || "UTC",
+          tags: local.tags,
         });
         await withTimeout(
           writeAll(conn, new TextEncoder().encode(request)),
