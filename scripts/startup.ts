@@ -17,7 +17,7 @@ const dir = await Deno.makeTempDir({ prefix: "skiff-startup-" });
 const js = await bundle(`${dir}/skiff.js`);
 const flags = [
   "--no-prompt",
-  "--allow-read=skiff.conf,plugins.d",
+  "--allow-read=skiff.conf,exporting.conf,plugins.d",
   "--allow-run=tail",
   "--allow-sys=hostname",
 ];
