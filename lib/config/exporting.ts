@@ -241,6 +241,7 @@ export function legacyBackend(
     password: "",
     remoteWritePath: "/receive",
     maxBufferedBytes: v.maxBufferedBytes,
+    resendWindowSec: v.resendWindowSec,
     name: "backend",
     section: "backend",
     typeWord: v.type,

@@ -214,6 +214,16 @@ export const API_KEY_SECTION_KEYS: KeySpec[] = [
 ];
 
 /** Keys an instance and the legacy `[backend]` share, written once. */
+const RESEND_WINDOW_KEY = {
+  key: "resend window seconds",
+  field: "resendWindowSec",
+  kind: "int",
+  default: "0",
+  min: 0,
+  max: 3600,
+  doc:
+    "skiff: after a reconnect, send again what was sent this many seconds before (a crashed peer may not have read it; Graphite and OpenTSDB keep one value per series and time); 0: never, as netdata",
+} as const satisfies KeySpec;
 const UPDATE_EVERY_KEY = {
   key: "update every",
   field: "updateEverySec",
@@ -376,6 +386,7 @@ export const EXPORTING_INSTANCE_KEYS = [
     doc: "prometheus_remote_write: the path requests go to",
   },
   MAX_BUFFERED_BYTES_KEY,
+  RESEND_WINDOW_KEY,
 ] as const satisfies readonly KeySpec[];
 
 /** The typed keys of an exporting instance. */
@@ -450,6 +461,7 @@ export const BACKEND_KEYS = [
       "tags of this host appended to every metric (graphite: ;TAGS, opentsdb: space TAGS), as netdata's [backend]",
   },
   MAX_BUFFERED_BYTES_KEY,
+  RESEND_WINDOW_KEY,
 ] as const satisfies readonly KeySpec[];
 
 /** The typed keys of the legacy `[backend]`. */
@@ -661,6 +673,21 @@ e.g. [graphite:my_graphite]
     ],
   },
   {
+    name: "db",
+    doc:
+      "Only what skiff uses of netdata's [db] (received hosts are kept in memory).",
+    keys: [
+      {
+        key: "cleanup orphan hosts after secs",
+        kind: "int",
+        default: "3600",
+        min: 0,
+        doc:
+          "a received host whose child is gone this long is freed with its data (netdata 1.37's key and default); it is made again if the child comes back; 0: never (skiff)",
+      },
+    ],
+  },
+  {
     name: "web",
     doc:
       "The listening port that netdata children stream to (the streaming receiver).",
@@ -707,6 +734,31 @@ e.g. [graphite:my_graphite]
         min: 0,
         doc:
           "a received host whose child is gone this long is marked orphan; its data stays queryable",
+      },
+      {
+        key: "timeout for first request",
+        kind: "int",
+        default: "10",
+        min: 1,
+        max: 3600,
+        doc:
+          "seconds a new connection has for its whole request (the stream handshake), however slowly it sends; netdata's default is 60",
+      },
+      {
+        key: "max unauthenticated connections",
+        kind: "int",
+        default: "256",
+        min: 1,
+        doc:
+          "skiff: connections still in their request (not yet an accepted child) at once; more are closed at once",
+      },
+      {
+        key: "max unauthenticated connections per address",
+        kind: "int",
+        default: "16",
+        min: 1,
+        doc:
+          "skiff: the same from one source address (IPv6: one /64); more are closed at once",
       },
     ],
   },

@@ -105,6 +105,18 @@ interface Queued {
   batch: Batch;
   /** Units of the batch fully written. */
   unitsDone: number;
+  /** Sent once already: queued again after a reconnect. */
+  resend: boolean;
+  /** When it was formatted (ms), for the resend window. */
+  atMs: number;
+}
+
+/** What a write completed. */
+export interface Consumed {
+  /** Metrics sent for the first time. */
+  metrics: number;
+  /** Metrics of re-sent batches. */
+  resent: number;
 }
 
 /** What leaving the buffer cost. */
@@ -114,9 +126,18 @@ export interface Dropped {
   batches: number;
 }
 
-/** Batches waiting to be sent, oldest first. */
+/**
+ * Batches waiting to be sent, oldest first. With a resend window, the
+ * batches sent in the last `resendWindowMs` are kept too, to be queued
+ * again after a reconnect: a peer that crashed may not have read what
+ * TCP took (see {@link requeueRecent}).
+ */
 export class SendBuffer {
   #queue: Queued[] = [];
+  /** Batches written whole (or their written part), newest last. */
+  #recent: Queued[] = [];
+  /** How long written batches are kept for a resend; 0: not kept. */
+  resendWindowMs = 0;
   /** Bytes of the first batch already written to the peer. */
   #offset = 0;
   #bytes = 0;
@@ -127,7 +148,7 @@ export class SendBuffer {
    */
   writing = false;
 
-  /** Metrics not yet fully written. */
+  /** Metrics not yet fully written (re-sends not included). */
   get metrics(): number {
     return this.#metrics;
   }
@@ -142,12 +163,76 @@ export class SendBuffer {
     return this.#bytes === 0;
   }
 
-  /** Adds a batch. */
-  append(batch: Batch): void {
+  /** Adds a batch formatted at `atMs`. */
+  append(batch: Batch, atMs = 0): void {
+    if (this.#recent.length > 0) this.#pruneRecent(atMs);
     if (batch.bytes.length === 0) return;
-    this.#queue.push({ batch, unitsDone: 0 });
+    this.#queue.push({ batch, unitsDone: 0, resend: false, atMs });
     this.#bytes += batch.bytes.length;
     this.#metrics += batch.metrics;
+  }
+
+  /**
+   * After a reconnect: queues again, before everything unsent, what was
+   * written in the resend window before `nowMs` (the written part of a
+   * batch cut by the broken connection included). Returns the metrics
+   * queued again; they are counted apart, as re-sent.
+   */
+  requeueRecent(nowMs: number): number {
+    if (this.resendWindowMs === 0) return 0;
+    this.#pruneRecent(nowMs);
+    const again: Queued[] = this.#recent.map((q) => ({
+      batch: q.batch,
+      unitsDone: 0,
+      resend: true,
+      atMs: q.atMs,
+    }));
+    const head = this.#queue[0];
+    if (head && !head.resend && head.unitsDone > 0) {
+      // The written part of the batch the broken connection cut.
+      const end = head.batch.ends[head.unitsDone - 1];
+      again.push({
+        batch: {
+          bytes: head.batch.bytes.subarray(0, end),
+          ends: head.batch.ends.subarray(0, head.unitsDone),
+          metricsPerUnit: head.batch.metricsPerUnit,
+          metrics: head.unitsDone * head.batch.metricsPerUnit,
+        },
+        unitsDone: 0,
+        resend: true,
+        atMs: head.atMs,
+      });
+      // The rest of it goes on from where it was.
+      head.batch = {
+        bytes: head.batch.bytes.subarray(end),
+        ends: head.batch.ends.subarray(head.unitsDone).map((e) => e - end),
+        metricsPerUnit: head.batch.metricsPerUnit,
+        metrics: head.batch.metrics -
+          head.unitsDone * head.batch.metricsPerUnit,
+      };
+      head.unitsDone = 0;
+      this.#offset = 0;
+    } else if (head && this.#offset > 0) {
+      // Only a re-sent batch was cut: it starts again.
+      this.#bytes += this.#offset;
+      this.#offset = 0;
+      head.unitsDone = 0;
+    }
+    this.#recent = [];
+    let metrics = 0;
+    for (const q of again) {
+      this.#bytes += q.batch.bytes.length;
+      metrics += q.batch.metrics;
+    }
+    this.#queue.unshift(...again);
+    return metrics;
+  }
+
+  #pruneRecent(nowMs: number): void {
+    const from = nowMs - this.resendWindowMs;
+    let i = 0;
+    while (i < this.#recent.length && this.#recent[i].atMs < from) i++;
+    if (i > 0) this.#recent.splice(0, i);
   }
 
   /** The next unsent bytes, at most `max` of them (a view, no copy). */
@@ -162,17 +247,19 @@ export class SendBuffer {
 
   /**
    * Records that the first `n` bytes of {@link peek} were written. Returns
-   * the metrics whose unit was completed by them.
+   * the metrics whose unit was completed by them, first-time and re-sent.
    */
-  consume(n: number): number {
-    let completed = 0;
+  consume(n: number): Consumed {
+    const done: Consumed = { metrics: 0, resent: 0 };
     while (n > 0) {
       const q = this.#queue[0];
       const { bytes, ends, metricsPerUnit } = q.batch;
       const end = Math.min(bytes.length, this.#offset + n);
       let units = q.unitsDone;
       while (units < ends.length && ends[units] <= end) units++;
-      completed += (units - q.unitsDone) * metricsPerUnit;
+      const completed = (units - q.unitsDone) * metricsPerUnit;
+      if (q.resend) done.resent += completed;
+      else done.metrics += completed;
       q.unitsDone = units;
       n -= end - this.#offset;
       this.#bytes -= end - this.#offset;
@@ -180,10 +267,11 @@ export class SendBuffer {
       if (end === bytes.length) {
         this.#queue.shift();
         this.#offset = 0;
+        if (this.resendWindowMs > 0) this.#recent.push(q);
       }
     }
-    this.#metrics -= completed;
-    return completed;
+    this.#metrics -= done.metrics;
+    return done;
   }
 
   /**
@@ -205,7 +293,7 @@ export class SendBuffer {
     const dropped = {
       metrics: this.#metrics,
       bytes: this.#bytes,
-      batches: this.#queue.length,
+      batches: this.#queue.filter((q) => !q.resend).length,
     };
     this.#queue = [];
     this.#offset = 0;
@@ -222,20 +310,24 @@ export class SendBuffer {
   dropOldest(maxBatches: number, maxBytes = Infinity): Dropped {
     const dropped = { metrics: 0, bytes: 0, batches: 0 };
     const i = this.writing ? 1 : 0;
+    let fresh = this.#queue.filter((q) => !q.resend).length;
     while (
-      (this.#queue.length > maxBatches || this.#bytes > maxBytes) &&
+      (fresh > maxBatches || this.#bytes > maxBytes) &&
       i < this.#queue.length - 1
     ) {
       const [q] = this.#queue.splice(i, 1);
       const offset = i === 0 ? this.#offset : 0;
       if (i === 0) this.#offset = 0;
       const bytes = q.batch.bytes.length - offset;
+      this.#bytes -= bytes;
+      // A re-send that gives way was delivered once: not lost.
+      if (q.resend) continue;
+      fresh--;
       const metrics = (q.batch.ends.length - q.unitsDone) *
         q.batch.metricsPerUnit;
       dropped.bytes += bytes;
       dropped.metrics += metrics;
       dropped.batches++;
-      this.#bytes -= bytes;
       this.#metrics -= metrics;
     }
     return dropped;

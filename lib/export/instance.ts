@@ -34,12 +34,16 @@ import { Sender } from "./transport.ts";
 import type { Dialer } from "./transport.ts";
 import { continueWindow, exportWindow } from "./window.ts";
 
-/** Totals since start; the invariant is formatted = sent + lost + buffered. */
+/**
+ * Totals since start; the invariant is formatted = sent + lost + buffered.
+ * Re-sent metrics (`resend window seconds`) are counted apart.
+ */
 export interface Accounting {
   formatted: number;
   sent: number;
   lost: number;
   buffered: number;
+  resent: number;
 }
 
 /** What happened since the last report (also what the self charts show). */
@@ -48,6 +52,8 @@ export interface CycleReport {
   formattedBytes: number;
   sentMetrics: number;
   sentBytes: number;
+  /** Metrics sent again after a reconnect (`resend window seconds`). */
+  resentMetrics: number;
   lostMetrics: number;
   lostBytes: number;
   bufferedMetrics: number;
@@ -66,6 +72,7 @@ function emptyReport(): CycleReport {
     formattedBytes: 0,
     sentMetrics: 0,
     sentBytes: 0,
+    resentMetrics: 0,
     lostMetrics: 0,
     lostBytes: 0,
     bufferedMetrics: 0,
@@ -123,7 +130,7 @@ export class ExportInstance {
   };
   readonly #metric: MetricFormat;
   #afterSec: number;
-  #totals = { formatted: 0, sent: 0, lost: 0 };
+  #totals = { formatted: 0, sent: 0, lost: 0, resent: 0 };
   /** Since the self charts were last updated. */
   #period = emptyReport();
   #cpuUserUs = 0;
@@ -148,6 +155,7 @@ export class ExportInstance {
       dial: options.dial,
     });
     this.#afterSec = Math.floor(this.#clock.nowMs() / 1000);
+    this.#buffer.resendWindowMs = config.resendWindowSec * 1000;
     this.#chartsPattern = compileSimplePattern(config.sendChartsMatching);
     this.#hostsPattern = compileSimplePattern(config.sendHostsMatching);
     this.#metric = {
@@ -165,6 +173,10 @@ export class ExportInstance {
         config.updateEverySec,
         config.legacy,
       );
+      // skiff's: re-sent metrics, counted apart from sent ones.
+      if (config.resendWindowSec > 0) {
+        this.#charts.metrics.addDimension("resent");
+      }
     }
   }
 
@@ -210,7 +222,7 @@ export class ExportInstance {
     this.#totals.formatted += batch.metrics;
     this.#period.formattedMetrics += batch.metrics;
     this.#period.formattedBytes += batch.bytes.length;
-    this.#buffer.append(batch);
+    this.#buffer.append(batch, nowMs);
     // As netdata 1.37's ring of `buffer on failures` batches.
     this.#countLost(this.#buffer.dropOldest(this.config.bufferOnFailures));
     this.#addCpu(cpuStart);
@@ -277,6 +289,12 @@ export class ExportInstance {
       for (const e of errors) this.#log.warn(`${name} cannot connect: ${e}`);
       if (this.#sender.connected) {
         this.#log.info(`${name} connected to ${this.#sender.current!.text}`);
+        const again = this.#buffer.requeueRecent(this.#clock.nowMs());
+        if (again > 0) {
+          this.#log.info(
+            `${name} sending again the ${again} metrics sent in the last ${this.config.resendWindowSec} s ("resend window seconds"): the previous connection may have lost them`,
+          );
+        }
       }
     }
     if (this.#buffer.empty) {
@@ -286,6 +304,8 @@ export class ExportInstance {
       const sent = await this.#sender.send(this.#buffer);
       p.sentBytes += sent.bytes;
       p.sentMetrics += sent.metrics;
+      p.resentMetrics += sent.resent;
+      this.#totals.resent += sent.resent;
       this.#totals.sent += sent.metrics;
       if (sent.ok) {
         p.writes++;
@@ -457,6 +477,7 @@ export class ExportInstance {
       buffered: r.bufferedMetrics,
       lost: r.lostMetrics,
       sent: r.sentMetrics,
+      ...(this.config.resendWindowSec > 0 ? { resent: r.resentMetrics } : {}),
     }, ms);
     completeChart(c.bytes, {
       buffered: r.bufferedBytes,

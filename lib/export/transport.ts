@@ -18,8 +18,10 @@ export interface SendResult {
   ok: boolean;
   /** Bytes the peer's socket took. */
   bytes: number;
-  /** Metrics whose unit was written whole. */
+  /** Metrics whose unit was written whole (first time). */
   metrics: number;
+  /** Re-sent metrics whose unit was written whole. */
+  resent: number;
   /** Why it failed. */
   error?: string;
 }
@@ -184,10 +186,17 @@ export class Sender {
   async send(buffer: SendBuffer): Promise<SendResult> {
     const link = this.#link;
     if (!link) {
-      return { ok: false, bytes: 0, metrics: 0, error: "not connected" };
+      return {
+        ok: false,
+        bytes: 0,
+        metrics: 0,
+        resent: 0,
+        error: "not connected",
+      };
     }
     let bytes = 0;
     let metrics = 0;
+    let resent = 0;
     buffer.writing = true;
     try {
       while (!buffer.empty) {
@@ -199,13 +208,21 @@ export class Sender {
           `write to ${this.#current!.text}`,
         );
         bytes += n;
-        metrics += buffer.consume(n);
+        const done = buffer.consume(n);
+        metrics += done.metrics;
+        resent += done.resent;
       }
-      return { ok: true, bytes, metrics };
+      return { ok: true, bytes, metrics, resent };
     } catch (err) {
       this.close();
       buffer.rewindToUnitStart();
-      return { ok: false, bytes, metrics, error: (err as Error).message };
+      return {
+        ok: false,
+        bytes,
+        metrics,
+        resent,
+        error: (err as Error).message,
+      };
     } finally {
       buffer.writing = false;
     }

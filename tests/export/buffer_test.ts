@@ -27,9 +27,9 @@ Deno.test("send buffer accounting", async (t) => {
       const b = new SendBuffer();
       b.append(lines(["aaa", "bbb", "ccc"]));
       assertEquals([b.metrics, b.bytes], [3, 12]);
-      assertEquals(b.consume(6), 1); // "aaa\nbb"
+      assertEquals(b.consume(6).metrics, 1); // "aaa\nbb"
       assertEquals(text(b.peek(100)), "b\nccc\n");
-      assertEquals(b.consume(2), 1);
+      assertEquals(b.consume(2).metrics, 1);
       assertEquals([b.metrics, b.bytes], [1, 4]);
     },
   );
@@ -42,9 +42,9 @@ Deno.test("send buffer accounting", async (t) => {
       w.writeMetric("{}\n");
       const b = new SendBuffer();
       b.append(w.take());
-      assertEquals(b.consume(9), 0); // past the inner newline, not the unit
-      assertEquals(b.consume(3), 1); // the 12 bytes of the first unit
-      assertEquals(b.consume(3), 1);
+      assertEquals(b.consume(9).metrics, 0); // past the inner newline, not the unit
+      assertEquals(b.consume(3).metrics, 1); // the 12 bytes of the first unit
+      assertEquals(b.consume(3).metrics, 1);
     },
   );
 
@@ -59,10 +59,10 @@ Deno.test("send buffer accounting", async (t) => {
     const b = new SendBuffer();
     b.append(w.take(true));
     assertEquals(b.metrics, 3);
-    assertEquals(b.consume(7), 0);
+    assertEquals(b.consume(7).metrics, 0);
     assertEquals(b.rewindToUnitStart(), 7);
     assertEquals(text(b.peek(100)), "[1,2,3,]");
-    assertEquals(b.consume(8), 3);
+    assertEquals(b.consume(8).metrics, 3);
     assertEquals(b.empty, true);
   });
 
@@ -71,7 +71,7 @@ Deno.test("send buffer accounting", async (t) => {
     () => {
       const b = new SendBuffer();
       b.append(lines(["aaa", "bbb"]));
-      assertEquals(b.consume(6), 1);
+      assertEquals(b.consume(6).metrics, 1);
       assertEquals(b.rewindToUnitStart(), 2);
       assertEquals(text(b.peek(100)), "bbb\n");
       assertEquals([b.metrics, b.bytes], [1, 4]);
@@ -86,7 +86,7 @@ Deno.test("send buffer accounting", async (t) => {
     while (!b.empty) {
       const chunk = b.peek(3);
       out += text(chunk);
-      sent += b.consume(chunk.length);
+      sent += b.consume(chunk.length).metrics;
     }
     assertEquals([out, sent], ["1\n2\n3\n", 3]);
   });
@@ -113,7 +113,7 @@ Deno.test("send buffer accounting", async (t) => {
     () => {
       const b = new SendBuffer();
       for (let i = 0; i < 3; i++) b.append(lines(["aaaa", "bbbb"])); // 10 bytes each
-      assertEquals(b.consume(5), 1); // first unit of the first batch
+      assertEquals(b.consume(5).metrics, 1); // first unit of the first batch
       b.writing = true;
       assertEquals(b.dropOldest(1), { metrics: 2, bytes: 10, batches: 1 });
       assertEquals([b.metrics, b.bytes, b.batches], [3, 15, 2]);
@@ -123,4 +123,45 @@ Deno.test("send buffer accounting", async (t) => {
       assertEquals(text(b.peek(100)), "aaaa\nbbbb\n");
     },
   );
+
+  await t.step(
+    "resend window: after a reconnect, what was written in the window goes again first, counted apart",
+    () => {
+      const b = new SendBuffer();
+      b.resendWindowMs = 10_000;
+      b.append(lines(["old"]), 1_000); // outside the window at 12 s
+      b.append(lines(["a1", "a2"]), 5_000);
+      b.append(lines(["b1", "b2"]), 9_000);
+      assertEquals(b.consume(4).metrics, 1); // "old\n"
+      assertEquals(b.consume(6).metrics, 2); // "a1\na2\n"
+      assertEquals(b.consume(3).metrics, 1); // "b1\n": the link breaks here
+      b.rewindToUnitStart();
+      b.append(lines(["c1"]), 11_000);
+      assertEquals(b.requeueRecent(12_000), 3); // a1 a2, and b1
+      assertEquals(b.metrics, 2, "b2 and c1 are still unsent");
+      let out = "";
+      let sent = 0;
+      let resent = 0;
+      while (!b.empty) {
+        const chunk = b.peek(5);
+        out += text(chunk);
+        const done = b.consume(chunk.length);
+        sent += done.metrics;
+        resent += done.resent;
+      }
+      assertEquals(out, "a1\na2\nb1\nb2\nc1\n");
+      assertEquals([sent, resent], [2, 3]);
+      // Nothing is kept twice: a second reconnect right away sends the
+      // window again, now all of it.
+      assertEquals(b.requeueRecent(12_000), 5);
+    },
+  );
+
+  await t.step("without a resend window nothing is kept", () => {
+    const b = new SendBuffer();
+    b.append(lines(["a"]), 1_000);
+    assertEquals(b.consume(2).metrics, 1);
+    assertEquals(b.requeueRecent(1_000), 0);
+    assertEquals(b.empty, true);
+  });
 });

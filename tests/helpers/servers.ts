@@ -80,11 +80,25 @@ export interface Carbon {
   dataDir: string;
   /** `timestamp -> value` of a metric, via whisper-fetch; empty slots left out. */
   fetch(metric: string, fromSec: number): Promise<Map<number, number>>;
+  /**
+   * `metric -> timestamps with a value` of every whisper file under
+   * `prefix` (dots), read by one python3 process.
+   */
+  fetchAll(prefix: string, fromSec: number): Promise<Map<string, number[]>>;
+  /** SIGKILL: a crash; what it had not read or written is gone. */
+  kill(): Promise<void>;
+  /** Starts it again on the same port and data. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** Starts carbon-cache with 1-second retention, writes unthrottled. */
-export async function startCarbon(): Promise<Carbon> {
+/**
+ * Starts carbon-cache with 1-second retention (an hour unless `retention`
+ * says otherwise), writes unthrottled.
+ */
+export async function startCarbon(
+  options: { retention?: string } = {},
+): Promise<Carbon> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-carbon-" });
   const port = freePort();
   for (const d of ["storage", "whisper", "lists", "conf", "log", "run"]) {
@@ -92,7 +106,7 @@ export async function startCarbon(): Promise<Carbon> {
   }
   await Deno.writeTextFile(
     `${dir}/conf/storage-schemas.conf`,
-    "[default]\npattern = .*\nretentions = 1s:1h\n",
+    `[default]\npattern = .*\nretentions = ${options.retention ?? "1s:1h"}\n`,
   );
   await Deno.writeTextFile(
     `${dir}/conf/carbon.conf`,
@@ -116,25 +130,31 @@ MAX_CREATES_PER_MINUTE = inf
 CACHE_WRITE_STRATEGY = sorted
 `,
   );
-  const proc = start(CARBON_BIN, [
-    `--config=${dir}/conf/carbon.conf`,
-    "--nodaemon",
-    "start",
-  ]);
-  try {
-    await waitFor("carbon-cache line receiver", async () => {
-      try {
-        const c = await Deno.connect({ hostname: "127.0.0.1", port });
-        c.close();
-        return true;
-      } catch {
-        return undefined;
-      }
-    }, 20000);
-  } catch (err) {
-    await proc.stop();
-    throw new Error(`${(err as Error).message}\n${proc.output()}`);
-  }
+  const launch = async () => {
+    // A carbon killed before leaves its pid file, which would stop this one.
+    await Deno.remove(`${dir}/run/carbon-cache-a.pid`).catch(() => {});
+    const proc = start(CARBON_BIN, [
+      `--config=${dir}/conf/carbon.conf`,
+      "--nodaemon",
+      "start",
+    ]);
+    try {
+      await waitFor("carbon-cache line receiver", async () => {
+        try {
+          const c = await Deno.connect({ hostname: "127.0.0.1", port });
+          c.close();
+          return true;
+        } catch {
+          return undefined;
+        }
+      }, 20000);
+    } catch (err) {
+      await proc.stop();
+      throw new Error(`${(err as Error).message}\n${proc.output()}`);
+    }
+    return proc;
+  };
+  let proc = await launch();
   return {
     port,
     dataDir: `${dir}/whisper`,
@@ -155,6 +175,42 @@ CACHE_WRITE_STRATEGY = sorted
         if (v !== undefined && v !== "None") m.set(Number(ts), Number(v));
       }
       return m;
+    },
+    async fetchAll(prefix: string, fromSec: number) {
+      const root = `${dir}/whisper/${prefix.replaceAll(".", "/")}`;
+      const script = `
+import os, sys, whisper, json
+root, start = sys.argv[1], int(sys.argv[2])
+out = {}
+for d, _, files in os.walk(root):
+    for f in files:
+        if not f.endswith(".wsp"): continue
+        path = os.path.join(d, f)
+        (t0, t1, step), values = whisper.fetch(path, start)
+        name = os.path.relpath(path, root)[:-4].replace("/", ".")
+        out[name] = [t0 + i * step for i, v in enumerate(values) if v is not None]
+print(json.dumps(out))
+`;
+      const r = await new Deno.Command("/usr/bin/python3", {
+        args: ["-c", script, root, String(fromSec)],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      if (r.code !== 0) throw new Error(new TextDecoder().decode(r.stderr));
+      return new Map(
+        Object.entries(
+          JSON.parse(new TextDecoder().decode(r.stdout)) as Record<
+            string,
+            number[]
+          >,
+        ),
+      );
+    },
+    async kill() {
+      await proc.stop("SIGKILL");
+    },
+    async restart() {
+      proc = await launch();
     },
     async stop() {
       await proc.stop();
