@@ -121,6 +121,66 @@ Deno.test({
     );
 
     await t.step(
+      "shutdown: the last cycle ends at its deadline whatever a destination does",
+      async () => {
+        const hole = await startBlackhole();
+        const sink = TcpSink.start();
+        const clock = new ManualClock(T0_MS);
+        const db = new Database({ hostname: "local" });
+        const chart = db.localhost.addChart({
+          id: "test.values",
+          updateEverySec: 1,
+          history: 60,
+        });
+        const dim = chart.addDimension("d");
+        const { engine, logs } = engineFor(
+          db,
+          clock,
+          `[exporting:global]\nenabled = yes\nupdate every = 1\ndata source = as collected\ntimeout ms = 10000\n` +
+            `[graphite:hole]\ndestination = 127.0.0.1:${hole.port}\n` +
+            `[graphite:live]\ndestination = 127.0.0.1:${sink.port}\n`,
+        );
+        try {
+          await clock.advance(1000);
+          dim.set(1, clock.nowMs());
+          chart.done(clock.nowMs() * 1000);
+          engine.tick(); // the blackholed instance starts a 10 s connect
+          await clock.advance(500);
+          dim.set(2, clock.nowMs());
+          chart.done(clock.nowMs() * 1000);
+          const started = performance.now();
+          await engine.finalCycle(1000);
+          const ms = performance.now() - started;
+          // The deadline, plus scheduling on a loaded 2-core machine.
+          assert(ms < 1500, `the last cycle took ${ms} ms`);
+          await until(
+            "the live sink has both collections",
+            () =>
+              sink.lines().filter((l) => l.startsWith("netdata.local.test."))
+                .length === 2,
+          );
+          assert(
+            logs.lines.some((l) =>
+              l.includes("[graphite:hole] last cycle timed out after 1000 ms")
+            ),
+            logs.lines.join("\n"),
+          );
+          assert(
+            logs.lines.some((l) =>
+              /\[graphite:hole\] stopped: 0 metrics sent, 0 lost, [1-9]\d* unsent at exit/
+                .test(l)
+            ),
+            logs.lines.join("\n"),
+          );
+          assertEquals(engine.instance("hole")!.sender.connected, false);
+        } finally {
+          await hole.close();
+          await sink.close();
+        }
+      },
+    );
+
+    await t.step(
       "jittered collection (0.8-1.2 s), update every 1, 60 cycles: every slot once, the shutdown cycle included",
       async () => {
         const sink = TcpSink.start();
