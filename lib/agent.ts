@@ -7,6 +7,7 @@
  */
 
 import type { Clock } from "./clock.ts";
+import { sleep } from "./clock.ts";
 import type { Config } from "./config/mod.ts";
 import type { Logger } from "./log.ts";
 import { Database } from "./storage/rrd.ts";
@@ -48,6 +49,13 @@ export async function agentPermissionNeeds(
 
 /** How long the last export cycle at shutdown may take. */
 export const SHUTDOWN_DEADLINE_MS = 1000;
+
+/**
+ * How long collectors, plugins and streams get to end at a stop before the
+ * last export cycle runs anyway: with {@link SHUTDOWN_DEADLINE_MS}, a stop
+ * takes under 2 s.
+ */
+export const STOP_GRACE_MS = 800;
 
 /** Things the agent takes from outside, replaceable in tests. */
 export interface AgentOptions {
@@ -173,17 +181,31 @@ export class Agent {
       if (c.stream.forwardReceivedHosts && this.receiver) {
         // As a netdata proxy: each received host gets its own stream upward,
         // started when its child first connects and kept across reconnects.
-        const forwarded = new WeakSet<Host>();
+        // A freed host's stream stops with it, as netdata stops the sender
+        // thread of a host it frees.
+        const forwarded = new Map<Host, AbortController>();
         this.receiver.onHostConnected = (host) => {
           if (forwarded.has(host) || signal.aborted) return;
-          forwarded.add(host);
+          const stop = new AbortController();
+          forwarded.set(host, stop);
           const sender = new StreamSender(this.db, c, {
             clock,
             log: log.child(`stream ${host.hostname}`),
             host,
             hops: 2,
           });
-          this.#tasks.push(sender.run(signal));
+          const task = sender.run(AbortSignal.any([signal, stop.signal]));
+          this.#tasks.push(task);
+          const forget = () => {
+            // Only a freed host's task: at shutdown stop() awaits them all.
+            const i = this.#tasks.indexOf(task);
+            if (i >= 0 && stop.signal.aborted) this.#tasks.splice(i, 1);
+          };
+          task.then(forget, forget);
+        };
+        this.receiver.onHostRemoved = (host) => {
+          forwarded.get(host)?.abort();
+          forwarded.delete(host);
         };
       }
     }
@@ -194,10 +216,29 @@ export class Agent {
     );
   }
 
-  /** Stops collecting, runs the last export cycle, and waits for everything. */
+  /**
+   * Stops collecting and streaming, then runs the last export cycle. Bounded
+   * whatever plugins and peers do: tasks get {@link STOP_GRACE_MS} to end
+   * (a connect in flight is not waited for), the last cycle
+   * {@link SHUTDOWN_DEADLINE_MS}.
+   */
   async stop(): Promise<void> {
     this.#abort.abort();
-    await Promise.allSettled(this.#tasks);
+    let pending = this.#tasks.length;
+    const settled = Promise.allSettled(
+      this.#tasks.map((t) => t.finally(() => pending--)),
+    );
+    const grace = new AbortController();
+    await Promise.race([
+      settled,
+      sleep(this.#o.clock, STOP_GRACE_MS, grace.signal).catch(() => {}),
+    ]);
+    grace.abort();
+    if (pending > 0) {
+      this.#o.log.warn(
+        `${pending} task(s) still ending after ${STOP_GRACE_MS} ms (a connect or a plugin in flight); not waiting for them`,
+      );
+    }
     if (this.exporter) await this.exporter.finalCycle(SHUTDOWN_DEADLINE_MS);
   }
 }

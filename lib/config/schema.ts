@@ -120,7 +120,7 @@ export type ConnectorType =
 /** The connector types skiff has a connector for. */
 export const IMPLEMENTED_CONNECTORS: ReadonlySet<ConnectorType> = new Set<
   ConnectorType
->(["graphite", "opentsdb"]);
+>(["graphite", "opentsdb", "json"]);
 
 /** The connector words of the legacy `[backend] type`. */
 export const BACKEND_TYPES = {
@@ -614,6 +614,13 @@ e.g. [graphite:my_graphite]
         default: "/var/log/netdata",
         doc: "passed to plugins as NETDATA_LOG_DIR",
       },
+      {
+        key: "run",
+        kind: "string",
+        default: "/run/skiff",
+        doc:
+          "skiff: a pid file per running plugin, so that the next start stops the plugins a killed skiff left running; created if missing",
+      },
     ],
   },
   {
@@ -645,6 +652,14 @@ e.g. [graphite:my_graphite]
         default: "60",
         min: 1,
         doc: "seconds between scans of the plugins directories",
+      },
+      {
+        key: "stderr lines per second",
+        kind: "int",
+        default: "20",
+        min: 0,
+        doc:
+          "skiff: most lines of one plugin's standard error logged per second; one line counts the rest",
       },
     ],
     openKeys: {

@@ -142,7 +142,7 @@ export class ExportInstance {
     this.config = config;
     this.#clock = options.clock;
     this.#log = options.log;
-    const connector = CONNECTORS[config.type];
+    const connector = CONNECTORS[config.type]?.(config);
     if (!connector) {
       throw new Error(
         `[${config.section}]: skiff has no connector for type "${config.typeWord}"`,
@@ -165,6 +165,8 @@ export class ExportInstance {
       dimension: "",
       value: "",
       timestamp: 0,
+      chartInfo: undefined as unknown as Chart,
+      dimensionInfo: undefined as unknown as Dimension,
     };
     if (options.chartsHost) {
       this.#charts = createInstanceCharts(
@@ -423,6 +425,7 @@ export class ExportInstance {
           chart.obsolete || dims.length === 0 || !this.#chartExportable(chart)
         ) continue;
         m.chart = this.#chartName(chart);
+        m.chartInfo = chart;
         if (asCollected) {
           // Each collection once: those newer than the newest this
           // instance sent of the chart (netdata sends every dimension every
@@ -435,6 +438,7 @@ export class ExportInstance {
             if (t <= since) continue;
             if (t > newest) newest = t;
             m.dimension = this.#dimName(d);
+            m.dimensionInfo = d;
             m.value = formatCollected(d.lastCollectedValue);
             m.timestamp = Math.floor(t / 1000);
             connector.metric(m, batch);
@@ -461,6 +465,7 @@ export class ExportInstance {
           aggregate(chart, d, range.from, range.to, kind, agg);
           if (agg.count === 0) continue;
           m.dimension = this.#dimName(d);
+          m.dimensionInfo = d;
           m.value = formatFixed7(agg.value);
           connector.metric(m, batch);
         }

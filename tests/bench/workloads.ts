@@ -19,8 +19,8 @@ import { LineSplitter } from "../../lib/protocol/lines.ts";
 import { ProtocolParser } from "../../lib/protocol/parser.ts";
 import { aggregate } from "../../lib/storage/query.ts";
 import type { AggregateResult } from "../../lib/storage/query.ts";
-import { Database } from "../../lib/storage/rrd.ts";
-import type { Chart, Dimension } from "../../lib/storage/rrd.ts";
+import { Chart, Database } from "../../lib/storage/rrd.ts";
+import type { Dimension } from "../../lib/storage/rrd.ts";
 
 /** One unit of measured work and how many items it handles. */
 export interface Workload {
@@ -152,6 +152,8 @@ export function queryWorkload(): Workload {
 /** Graphite lines with computed values into the batch writer. */
 export function formatWorkload(lines = 100_000): Workload {
   const batch = new BatchWriter();
+  const cpu = new Chart({ id: "system.cpu", updateEverySec: 1, history: 5 });
+  const user = cpu.addDimension("user");
   const m: MetricFormat = {
     prefix: "netdata",
     host: {
@@ -165,6 +167,8 @@ export function formatWorkload(lines = 100_000): Workload {
     dimension: "user",
     value: "",
     timestamp: 1_700_000_000,
+    chartInfo: cpu,
+    dimensionInfo: user,
   };
   graphite.startHost!(m.host);
   return {

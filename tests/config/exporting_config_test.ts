@@ -208,16 +208,15 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
         lacking(35, "kinesis:my_kinesis_instance"),
         lacking(42, "pubsub:my_pubsub_instance"),
         lacking(49, "mongodb:my_mongodb_instance"),
-        lacking(55, "json:my_json_instance"),
         lacking(63, "opentsdb:http:my_opentsdb_http_instance"),
         lacking(69, "opentsdb:https:my_opentsdb_https_instance"),
       ]);
       assertMatch(
         errors[1],
-        /connector type "kinesis" \(netdata's kinesis connector\) is not supported by skiff \(skiff has graphite, opentsdb\); remove the section or set enabled = no$/,
+        /connector type "kinesis" \(netdata's kinesis connector\) is not supported by skiff \(skiff has graphite, opentsdb, json\); remove the section or set enabled = no$/,
       );
       assertMatch(
-        errors[6],
+        errors[5],
         /connector type "opentsdb:https" is netdata's, but skiff does not implement it yet/,
       );
       // [prometheus:exporter]: every key says skiff does not use it.
@@ -236,6 +235,7 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
       const names = r.config.exporting.map((i) => i.name);
       assertEquals(names, [
         "my_graphite_instance",
+        "my_json_instance",
         "my_opentsdb_plaintext_instance",
         "backend",
       ]);
@@ -251,7 +251,7 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
         ["Netdata", "my-name", 20000, true, true],
       );
       // [exporting:global] says no labels; the instance's own yes wins.
-      assertEquals(r.config.exporting[1].sendConfiguredLabels, false);
+      assertEquals(r.config.exporting[2].sendConfiguredLabels, false);
     },
   );
 
@@ -265,7 +265,7 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
       );
       assertEquals(r.errors, []);
       assertEquals(messages(r).warnings, [
-        's.conf:1: [json:http:j]: connector type "json:http" is netdata\'s, but skiff does not implement it yet (skiff has graphite, opentsdb); the instance is disabled, so it is ignored',
+        's.conf:1: [json:http:j]: connector type "json:http" is netdata\'s, but skiff does not implement it yet (skiff has graphite, opentsdb, json); the instance is disabled, so it is ignored',
       ]);
     },
   );

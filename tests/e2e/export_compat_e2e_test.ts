@@ -28,7 +28,7 @@ const EXPORT_EVERY_SEC = 5;
 /** Export cycles (with the child's lines) each side must have sent. */
 const CYCLES = 8;
 
-type Format = "graphite" | "opentsdb";
+type Format = "graphite" | "opentsdb" | "json";
 
 interface Instance {
   name: string;
@@ -41,6 +41,8 @@ const INSTANCES: Instance[] = [
   { name: "g_raw", format: "graphite", source: "as collected" },
   { name: "o_avg", format: "opentsdb", source: "average" },
   { name: "o_raw", format: "opentsdb", source: "as collected" },
+  { name: "j_avg", format: "json", source: "average" },
+  { name: "j_raw", format: "json", source: "as collected" },
 ];
 
 /** The same exporting.conf for both parents, with their own sink ports. */
@@ -185,6 +187,18 @@ function parseLine(
     const m = /^(\S+) (\S+) (\d+)$/.exec(line);
     if (!m) return new Error(`bad graphite line: ${JSON.stringify(line)}`);
     return { series: m[1], value: m[2], ts: Number(m[3]), line };
+  }
+  if (format === "json") {
+    if (!line.includes(`"hostname":"${host}",`)) return undefined;
+    const m = /"value":([^,]+),"timestamp": ?(\d+)\}$/.exec(line);
+    if (!m) return new Error(`bad json line: ${JSON.stringify(line)}`);
+    // Everything but the value and the timestamp names the series.
+    return {
+      series: line.slice(0, m.index),
+      value: m[1],
+      ts: Number(m[2]),
+      line,
+    };
   }
   const m = /^put (\S+) (\d+) (\S+) (host=(\S+)(?: .*)?)$/.exec(line);
   if (!m) {
@@ -427,7 +441,11 @@ Deno.test({
   async fn(t) {
     const began = performance.now();
     const marker = (inst: Instance) =>
-      inst.format === "graphite" ? `netdata.${CHILD}.` : ` host=${CHILD}`;
+      inst.format === "graphite"
+        ? `netdata.${CHILD}.`
+        : inst.format === "json"
+        ? `"hostname":"${CHILD}",`
+        : ` host=${CHILD}`;
     const ndSinks = INSTANCES.map((inst) => new TimedSink(marker(inst)));
     const skSinks = INSTANCES.map((inst) => new TimedSink(marker(inst)));
     const dir = await Deno.makeTempDir({ prefix: "skiff-compat-" });

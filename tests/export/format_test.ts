@@ -9,6 +9,7 @@ import {
   sanitizeOpentsdbLabelValue,
 } from "../../lib/export/format.ts";
 import { BatchWriter } from "../../lib/export/buffer.ts";
+import { Chart } from "../../lib/storage/rrd.ts";
 import { graphite } from "../../lib/export/connectors/graphite.ts";
 import { opentsdb } from "../../lib/export/connectors/opentsdb.ts";
 import {
@@ -74,6 +75,13 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
       ][],
       suffix: "",
     };
+    const cpu = new Chart({
+      id: "system.cpu",
+      updateEverySec: 1,
+      history: 5,
+      family: "cpu",
+      units: "percentage",
+    });
     const m = {
       prefix: "netdata",
       host,
@@ -81,6 +89,8 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
       dimension: "user",
       value: "12.5000000",
       timestamp: 1700000000,
+      chartInfo: cpu,
+      dimensionInfo: cpu.addDimension("user"),
     };
     const line = (c: typeof graphite) => {
       c.startHost!(host);

@@ -3,15 +3,21 @@
  *
  * @module
  */
+import type { ExportingInstance } from "../../config/exporting.ts";
 import type { ConnectorType } from "../../config/schema.ts";
 import { graphite } from "./graphite.ts";
+import { jsonLines } from "./json.ts";
 import { opentsdb } from "./opentsdb.ts";
 import type { Connector } from "./types.ts";
 
 export type { Connector, HostFormat, MetricFormat } from "./types.ts";
 
+/** Makes an instance's connector (a connector may depend on its config). */
+export type ConnectorFactory = (config: ExportingInstance) => Connector;
+
 /** Every connector skiff has, by canonical type. */
-export const CONNECTORS: Partial<Record<ConnectorType, Connector>> = {
-  graphite,
-  opentsdb,
+export const CONNECTORS: Partial<Record<ConnectorType, ConnectorFactory>> = {
+  graphite: () => graphite,
+  opentsdb: () => opentsdb,
+  json: (c) => jsonLines(c.dataSource === "as collected"),
 };

@@ -9,6 +9,7 @@
  */
 
 import type { ConnectorType } from "../../config/schema.ts";
+import type { Chart, Dimension } from "../../storage/rrd.ts";
 import type { BatchWriter } from "../buffer.ts";
 
 /** The host being formatted, as the connector sees it. */
@@ -35,6 +36,9 @@ export interface MetricFormat {
   value: string;
   /** Unix seconds. */
   timestamp: number;
+  /** The chart and dimension, for connectors that send more than names. */
+  chartInfo: Chart;
+  dimensionInfo: Dimension;
 }
 
 /** A wire format: netdata's callback table. */
