@@ -37,6 +37,8 @@ export interface ExportingInstance extends ExportingInstanceValues {
   destinations: Destination[];
   /** From the legacy `[backend]` section. */
   legacy: boolean;
+  /** The PEM text of `tls ca file`, once read (loadConfigFile). */
+  tlsCaCerts?: string[];
 }
 
 /** Default TCP port of each connector type (netdata's default_port). */
@@ -242,6 +244,7 @@ export function legacyBackend(
     remoteWritePath: "/receive",
     maxBufferedBytes: v.maxBufferedBytes,
     resendWindowSec: v.resendWindowSec,
+    tlsCaFile: "",
     name: "backend",
     section: "backend",
     typeWord: v.type,

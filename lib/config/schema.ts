@@ -120,7 +120,14 @@ export type ConnectorType =
 /** The connector types skiff has a connector for. */
 export const IMPLEMENTED_CONNECTORS: ReadonlySet<ConnectorType> = new Set<
   ConnectorType
->(["graphite", "opentsdb", "json"]);
+>([
+  "graphite",
+  "opentsdb",
+  "json",
+  "graphite:http",
+  "opentsdb:http",
+  "json:http",
+]);
 
 /** The connector words of the legacy `[backend] type`. */
 export const BACKEND_TYPES = {
@@ -387,6 +394,14 @@ export const EXPORTING_INSTANCE_KEYS = [
   },
   MAX_BUFFERED_BYTES_KEY,
   RESEND_WINDOW_KEY,
+  {
+    key: "tls ca file",
+    field: "tlsCaFile",
+    kind: "string",
+    default: "",
+    doc:
+      "skiff: :https connectors trust the certificates of this PEM file instead of the system's",
+  },
 ] as const satisfies readonly KeySpec[];
 
 /** The typed keys of an exporting instance. */

@@ -30,6 +30,7 @@ import {
 } from "./format.ts";
 import { completeChart, createInstanceCharts } from "./self_charts.ts";
 import type { InstanceCharts } from "./self_charts.ts";
+import { basicAuthorization } from "./http.ts";
 import { Sender } from "./transport.ts";
 import type { Dialer } from "./transport.ts";
 import { continueWindow, exportWindow } from "./window.ts";
@@ -137,6 +138,8 @@ export class ExportInstance {
   #cpuSystemUs = 0;
   #flushing: Promise<CycleReport> | undefined;
   #failing = false;
+  /** No request before this (ms): a server's Retry-After. */
+  #notBeforeMs = 0;
 
   constructor(config: ExportingInstance, options: InstanceOptions) {
     this.config = config;
@@ -153,6 +156,13 @@ export class ExportInstance {
       timeoutMs: config.timeoutMs,
       clock: options.timeoutClock ?? options.clock,
       dial: options.dial,
+      http: connector.http && {
+        request: config.type === "prometheus_remote_write"
+          ? { ...connector.http, path: config.remoteWritePath }
+          : connector.http,
+        authorization: basicAuthorization(config.username, config.password),
+      },
+      tls: config.tls ? { caCerts: config.tlsCaCerts } : undefined,
     });
     this.#afterSec = Math.floor(this.#clock.nowMs() / 1000);
     this.#buffer.resendWindowMs = config.resendWindowSec * 1000;
@@ -224,7 +234,8 @@ export class ExportInstance {
     this.#totals.formatted += batch.metrics;
     this.#period.formattedMetrics += batch.metrics;
     this.#period.formattedBytes += batch.bytes.length;
-    this.#buffer.append(batch, nowMs);
+    // A request with no metric is not sent (netdata POSTs an empty array).
+    if (batch.metrics > 0) this.#buffer.append(batch, nowMs);
     // As netdata 1.37's ring of `buffer on failures` batches.
     this.#countLost(this.#buffer.dropOldest(this.config.bufferOnFailures));
     this.#addCpu(cpuStart);
@@ -285,7 +296,14 @@ export class ExportInstance {
     if (responses.closed) {
       this.#log.warn(`${name} the destination closed the connection`);
     }
-    if (!this.#sender.connected && !this.#buffer.empty) {
+    const waitMs = this.#notBeforeMs - this.#clock.nowMs();
+    if (waitMs > 0 && !this.#buffer.empty) {
+      this.#log.debug(
+        `${name} waiting ${
+          Math.ceil(waitMs / 1000)
+        } s more, as the server asked (Retry-After); ${this.#buffer.metrics} metrics kept`,
+      );
+    } else if (!this.#sender.connected && !this.#buffer.empty) {
       const { attempts, errors } = await this.#sender.connect();
       p.reconnects += attempts;
       for (const e of errors) this.#log.warn(`${name} cannot connect: ${e}`);
@@ -299,8 +317,8 @@ export class ExportInstance {
         }
       }
     }
-    if (this.#buffer.empty) {
-      // nothing to send
+    if (this.#buffer.empty || waitMs > 0) {
+      // nothing to send, or not yet
     } else if (this.#sender.connected) {
       const to = this.#sender.current!.text;
       const sent = await this.#sender.send(this.#buffer);
@@ -320,8 +338,15 @@ export class ExportInstance {
       } else {
         p.failures++;
         this.#failing = true;
+        if (sent.retryAfterSec !== undefined) {
+          this.#notBeforeMs = this.#clock.nowMs() + sent.retryAfterSec * 1000;
+        }
         this.#log.error(
-          `${name} failed to send to ${to} after ${sent.bytes} bytes (${sent.error}); ${this.#buffer.metrics} metrics kept for the next cycle`,
+          `${name} failed to send to ${to} after ${sent.bytes} bytes (${sent.error}); ${this.#buffer.metrics} metrics kept for the next cycle${
+            sent.retryAfterSec !== undefined
+              ? `, sent again in ${sent.retryAfterSec} s (Retry-After)`
+              : ""
+          }`,
         );
       }
     } else {

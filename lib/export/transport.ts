@@ -12,6 +12,9 @@ import type { Clock } from "../clock.ts";
 import { withTimeout } from "../clock.ts";
 import type { Destination } from "../config/destination.ts";
 import type { SendBuffer } from "./buffer.ts";
+import { hostPort } from "../config/destination.ts";
+import { readResponse, requestHead, retryAfterSec } from "./http.ts";
+import type { HttpRequestSpec } from "./http.ts";
 
 /** What one send did. */
 export interface SendResult {
@@ -24,6 +27,10 @@ export interface SendResult {
   resent: number;
   /** Why it failed. */
   error?: string;
+  /** HTTP: the status of the last response. */
+  status?: number;
+  /** HTTP 429 or 503: the server's Retry-After, in seconds. */
+  retryAfterSec?: number;
 }
 
 /** What a peer sent back since the last look. */
@@ -46,14 +53,35 @@ export interface Link {
 /** Opens a link to a destination; replaceable in tests. */
 export type Dialer = (d: Destination) => Promise<Link>;
 
+/** How a sender speaks HTTP, for connectors that POST. */
+export interface HttpOptions {
+  request: HttpRequestSpec;
+  /** `Authorization: ...\r\n` or "". */
+  authorization: string;
+}
+
+/** TLS for `:https` connectors. */
+export interface TlsOptions {
+  /** PEM certificates to trust instead of the system's store. */
+  caCerts?: string[];
+}
+
 const encoder = new TextEncoder();
 
 /** The real dialer: Deno.connect for tcp (DNS resolved on every call), stdout for stdout. */
 export function dial(
   d: Destination,
   stdout: Link = stdoutLink(),
+  tls?: TlsOptions,
 ): Promise<Link> {
   if (d.kind === "stdout") return Promise.resolve(stdout);
+  if (tls) {
+    return Deno.connectTls({
+      hostname: d.hostname,
+      port: d.port,
+      caCerts: tls.caCerts,
+    });
+  }
   return Deno.connect({ hostname: d.hostname, port: d.port, transport: "tcp" });
 }
 
@@ -81,15 +109,24 @@ export class Sender {
   #reads = 0;
   #sample = "";
   #peerClosed = false;
+  readonly #http: HttpOptions | undefined;
 
   constructor(
     destinations: Destination[],
-    options: { timeoutMs: number; clock: Clock; dial?: Dialer },
+    options: {
+      timeoutMs: number;
+      clock: Clock;
+      dial?: Dialer;
+      http?: HttpOptions;
+      tls?: TlsOptions;
+    },
   ) {
     this.destinations = destinations;
     this.timeoutMs = options.timeoutMs;
     this.#clock = options.clock;
-    this.#dial = options.dial ?? ((d) => dial(d));
+    this.#http = options.http;
+    const tls = options.tls;
+    this.#dial = options.dial ?? ((d) => dial(d, undefined, tls));
   }
 
   get connected(): boolean {
@@ -138,7 +175,8 @@ export class Sender {
     this.#link = link;
     this.#current = d;
     this.#peerClosed = false;
-    if (d.kind === "tcp") this.#readLoop(link);
+    // An HTTP sender reads each response after its request, itself.
+    if (d.kind === "tcp" && !this.#http) this.#readLoop(link);
   }
 
   async #readLoop(link: Link): Promise<void> {
@@ -194,6 +232,7 @@ export class Sender {
         error: "not connected",
       };
     }
+    if (this.#http) return await this.#sendHttp(link, buffer, this.#http);
     let bytes = 0;
     let metrics = 0;
     let resent = 0;
@@ -211,6 +250,88 @@ export class Sender {
         const done = buffer.consume(n);
         metrics += done.metrics;
         resent += done.resent;
+      }
+      return { ok: true, bytes, metrics, resent };
+    } catch (err) {
+      this.close();
+      buffer.rewindToUnitStart();
+      return {
+        ok: false,
+        bytes,
+        metrics,
+        resent,
+        error: (err as Error).message,
+      };
+    } finally {
+      buffer.writing = false;
+    }
+  }
+
+  /** Writes all of `bytes`, each write bounded by the timeout. */
+  async #writeAll(link: Link, bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) {
+      off += await withTimeout(
+        link.write(bytes.subarray(off, off + WRITE_CHUNK)),
+        this.timeoutMs,
+        this.#clock,
+        `write to ${this.#current!.text}`,
+      );
+    }
+  }
+
+  /**
+   * HTTP: each batch is one POST; its metrics count as sent only on a 2xx
+   * answer, read within the timeout. Any other status is a failure that
+   * keeps the batch (with Retry-After for 429 and 503).
+   */
+  async #sendHttp(
+    link: Link,
+    buffer: SendBuffer,
+    http: HttpOptions,
+  ): Promise<SendResult> {
+    const dest = this.#current!;
+    const host = dest.kind === "tcp" ? hostPort(dest.hostname, dest.port) : "";
+    let bytes = 0;
+    let metrics = 0;
+    let resent = 0;
+    buffer.writing = true;
+    try {
+      while (!buffer.empty) {
+        const body = buffer.peek(Infinity);
+        const head = encoder.encode(
+          requestHead(http.request, host, body.length, http.authorization),
+        );
+        await this.#writeAll(link, head);
+        await this.#writeAll(link, body);
+        bytes += head.length + body.length;
+        const res = await withTimeout(
+          readResponse(link),
+          this.timeoutMs,
+          this.#clock,
+          `response from ${dest.text}`,
+        );
+        this.#responseBytes += res.bytes;
+        this.#reads++;
+        if (res.close) this.close();
+        if (res.status < 200 || res.status >= 300) {
+          buffer.rewindToUnitStart();
+          return {
+            ok: false,
+            bytes,
+            metrics,
+            resent,
+            status: res.status,
+            retryAfterSec: res.status === 429 || res.status === 503
+              ? retryAfterSec(res.headers.get("retry-after"), Date.now())
+              : undefined,
+            error: `${res.statusLine}: '${res.sample}'`,
+          };
+        }
+        const done = buffer.consume(body.length);
+        metrics += done.metrics;
+        resent += done.resent;
+        if (res.close) break;
       }
       return { ok: true, bytes, metrics, resent };
     } catch (err) {

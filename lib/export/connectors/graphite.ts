@@ -28,3 +28,20 @@ export const graphite: Connector = {
     );
   },
 };
+
+/**
+ * `graphite:http` (`graphite:https`): the plaintext lines of a batch in one
+ * POST, as netdata 1.37's graphite_http_prepare_header() sends them.
+ */
+export const graphiteHttp: Connector = {
+  ...graphite,
+  type: "graphite:http",
+  framing: "message",
+  http: { path: "/api/put", headers: ["Content-Type: application/graphite"] },
+  metric(m: MetricFormat, out: BatchWriter): void {
+    out.write(
+      `${m.prefix}.${m.host.hostname}.${m.chart}.${m.dimension}${m.host.suffix} ${m.value} ${m.timestamp}\n`,
+    );
+    out.countMetric();
+  },
+};

@@ -91,3 +91,32 @@ export function jsonLines(asCollected: boolean): Connector {
     },
   };
 }
+
+/**
+ * `json:http` (`json:https`): a batch is one POST of a JSON array, as
+ * netdata 1.37's open_batch_json_http() / close_batch_json_http() frame it
+ * (`[\n`, objects joined by `,\n`, `\n]\n`), to `/api/put` (netdata's
+ * path for it).
+ */
+export function jsonHttp(asCollected: boolean): Connector {
+  return {
+    type: "json:http",
+    defaultPort: 5448,
+    framing: "message",
+    http: { path: "/api/put", headers: ["Content-Type: application/json"] },
+    startBatch(out: BatchWriter): void {
+      out.write("[\n");
+    },
+    startHost(h: HostFormat): void {
+      h.suffix = hostPart(h);
+    },
+    metric(m: MetricFormat, out: BatchWriter): void {
+      if (out.length > 2) out.write(",\n");
+      out.write(jsonObject(m, asCollected));
+      out.countMetric();
+    },
+    endBatch(out: BatchWriter): void {
+      out.write("\n]\n");
+    },
+  };
+}

@@ -5,9 +5,9 @@
  */
 import type { ExportingInstance } from "../../config/exporting.ts";
 import type { ConnectorType } from "../../config/schema.ts";
-import { graphite } from "./graphite.ts";
-import { jsonLines } from "./json.ts";
-import { opentsdb } from "./opentsdb.ts";
+import { graphite, graphiteHttp } from "./graphite.ts";
+import { jsonHttp, jsonLines } from "./json.ts";
+import { opentsdb, opentsdbHttp } from "./opentsdb.ts";
 import type { Connector } from "./types.ts";
 
 export type { Connector, HostFormat, MetricFormat } from "./types.ts";
@@ -20,4 +20,7 @@ export const CONNECTORS: Partial<Record<ConnectorType, ConnectorFactory>> = {
   graphite: () => graphite,
   opentsdb: () => opentsdb,
   json: (c) => jsonLines(c.dataSource === "as collected"),
+  "json:http": (c) => jsonHttp(c.dataSource === "as collected"),
+  "opentsdb:http": () => opentsdbHttp,
+  "graphite:http": () => graphiteHttp,
 };

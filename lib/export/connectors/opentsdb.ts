@@ -32,3 +32,40 @@ export const opentsdb: Connector = {
     );
   },
 };
+
+/**
+ * `opentsdb:http` (`opentsdb:https`): a batch is one `POST /api/put` of a
+ * JSON array, as netdata 1.37 writes it: `{"metric":"p.c.d","timestamp":T,
+ * "value":V,"tags":{"host":"H[ TAGS]"[,"label":"value"...]}}`, joined by
+ * `,\n` inside `[\n` ... `\n]\n`.
+ */
+export const opentsdbHttp: Connector = {
+  type: "opentsdb:http",
+  defaultPort: 4242,
+  framing: "message",
+  http: { path: "/api/put", headers: ["Content-Type: application/json"] },
+  startBatch(out: BatchWriter): void {
+    out.write("[\n");
+  },
+  startHost(h: HostFormat): void {
+    // format_host_labels_opentsdb_http(): ',"name":"value"' each.
+    h.suffix = h.labelsConfigured
+      ? h.labels.map(([name, value]) =>
+        `,"${name}":"${sanitizeOpentsdbLabelValue(value)}"`
+      ).join("")
+      : "";
+  },
+  metric(m: MetricFormat, out: BatchWriter): void {
+    if (out.length > 2) out.write(",\n");
+    const h = m.host;
+    out.write(
+      `{"metric":"${m.prefix}.${m.chart}.${m.dimension}","timestamp":${m.timestamp},"value":${m.value},"tags":{"host":"${h.hostname}${
+        h.tags ? ` ${h.tags}` : ""
+      }"${h.suffix}}}`,
+    );
+    out.countMetric();
+  },
+  endBatch(out: BatchWriter): void {
+    out.write("\n]\n");
+  },
+};

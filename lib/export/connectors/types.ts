@@ -11,6 +11,7 @@
 import type { ConnectorType } from "../../config/schema.ts";
 import type { Chart, Dimension } from "../../storage/rrd.ts";
 import type { BatchWriter } from "../buffer.ts";
+import type { HttpRequestSpec } from "../http.ts";
 
 /** The host being formatted, as the connector sees it. */
 export interface HostFormat {
@@ -50,6 +51,8 @@ export interface Connector {
    * at a unit; `message`: the batch is one unit (an HTTP request).
    */
   readonly framing: "lines" | "message";
+  /** Connectors that POST each batch: the request (the status decides). */
+  readonly http?: HttpRequestSpec;
   startBatch?(out: BatchWriter): void;
   /** Computes `host.suffix` (labels, tags) once per host per batch. */
   startHost?(host: HostFormat): void;
