@@ -43,17 +43,20 @@ interface Run {
  * steps the manual clock second by second: collect both hosts, and every
  * EXPORT_EVERY seconds run one export cycle to the real server.
  */
-async function simulate(backend: string): Promise<Run> {
+async function simulate(
+  backend: string,
+  section = "backend",
+): Promise<Run> {
   const clock = new ManualClock(T0 * 1000);
   const db = new Database({ hostname: "ignored-system-name" });
   const { config, errors } = parseConfig(
-    `[global]\nhostname = edge-a\n[backend]\nenabled = yes\nupdate every = ${EXPORT_EVERY}\n${backend}\n`,
+    `[global]\nhostname = edge-a\n[${section}]\nenabled = yes\nupdate every = ${EXPORT_EVERY}\n${backend}\n`,
     "e2e.conf",
     { systemHostname: "ignored-system-name" },
   );
   assertEquals(errors, []);
   const logs = memorySink();
-  const exporter = new ExportInstance(config.exporting.at(-1)!, {
+  const exporter = new ExportInstance(config.exporting[0], {
     clock,
     timeoutClock: realClock,
     log: new Logger("export", { sink: logs.sink, level: "debug" }),
@@ -259,6 +262,28 @@ Deno.test({
           }
         }
       });
+
+      await t.step(
+        "opentsdb:http, average: POST /api/put to VictoriaMetrics",
+        async () => {
+          await simulate(
+            `destination = 127.0.0.1:${vm.opentsdbHttpPort}\ndata source = average\nprefix = tsdbhttp\nsend configured labels = no`,
+            "opentsdb:http:vm",
+          );
+          const got = await settled(
+            `tsdbhttp[.]e2e[.]values[.]ramp`,
+            2,
+            fullWindows(),
+          );
+          for (const [host, f] of hosts) {
+            const s = got.find((x) => x.metric.host === host)!;
+            const m = byTime(s);
+            for (const b of fullWindows()) {
+              assertEquals(m.get(b), rampAverage(b, f));
+            }
+          }
+        },
+      );
 
       await t.step(
         "carbon-cache, average: the whisper files hold the same numbers",

@@ -18,6 +18,8 @@ export interface VmSeries {
 export interface Victoria {
   graphitePort: number;
   opentsdbPort: number;
+  /** OpenTSDB's HTTP API (`POST /api/put`). */
+  opentsdbHttpPort: number;
   httpPort: number;
   /** Flushes, then exports every series whose name matches `regex`. */
   series(regex: string): Promise<VmSeries[]>;
@@ -29,7 +31,8 @@ export const VICTORIA_BIN = "/usr/bin/victoria-metrics";
 /** Starts VictoriaMetrics with Graphite and OpenTSDB listeners. */
 export async function startVictoria(): Promise<Victoria> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-vm-" });
-  const [httpPort, graphitePort, opentsdbPort] = [
+  const [httpPort, graphitePort, opentsdbPort, opentsdbHttpPort] = [
+    freePort(),
     freePort(),
     freePort(),
     freePort(),
@@ -39,6 +42,7 @@ export async function startVictoria(): Promise<Victoria> {
     `-httpListenAddr=127.0.0.1:${httpPort}`,
     `-graphiteListenAddr=127.0.0.1:${graphitePort}`,
     `-opentsdbListenAddr=127.0.0.1:${opentsdbPort}`,
+    `-opentsdbHTTPListenAddr=127.0.0.1:${opentsdbHttpPort}`,
     "-loggerLevel=ERROR",
     "-search.latencyOffset=0s",
   ]);
@@ -52,6 +56,7 @@ export async function startVictoria(): Promise<Victoria> {
   return {
     graphitePort,
     opentsdbPort,
+    opentsdbHttpPort,
     httpPort,
     async series(regex: string) {
       await httpOk(`${base}/internal/force_flush`);
