@@ -75,14 +75,27 @@ export function dial(
   tls?: TlsOptions,
 ): Promise<Link> {
   if (d.kind === "stdout") return Promise.resolve(stdout);
-  if (tls) {
-    return Deno.connectTls({
-      hostname: d.hostname,
-      port: d.port,
-      caCerts: tls.caCerts,
-    });
-  }
+  if (tls) return connectTls(d.hostname, d.port, tls);
   return Deno.connect({ hostname: d.hostname, port: d.port, transport: "tcp" });
+}
+
+/**
+ * A TLS connection, its handshake done: a certificate the CA does not sign
+ * fails the connect (and the next destination is tried), with the reason.
+ */
+async function connectTls(
+  hostname: string,
+  port: number,
+  tls: TlsOptions,
+): Promise<Link> {
+  const conn = await Deno.connectTls({ hostname, port, caCerts: tls.caCerts });
+  try {
+    await conn.handshake();
+  } catch (err) {
+    conn.close();
+    throw new Error(`TLS handshake failed: ${(err as Error).message}`);
+  }
+  return conn;
 }
 
 /** Standard output as a link that never answers and never closes. */

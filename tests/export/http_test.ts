@@ -194,5 +194,135 @@ Deno.test({
         }
       },
     );
+
+    await t.step(
+      "https: trusted through tls ca file; an unknown CA fails with a clear message",
+      async () => {
+        const dir = await Deno.makeTempDir({ prefix: "skiff-tls-" });
+        const ac = new AbortController();
+        try {
+          // A CA, and a server certificate it signs (rustls refuses a CA
+          // certificate used as the server's own).
+          const openssl = async (...args: string[]) => {
+            const out = await new Deno.Command("openssl", {
+              args,
+              cwd: dir,
+              stdout: "null",
+              stderr: "piped",
+            }).output();
+            assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
+          };
+          await openssl(
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=skiff test CA",
+            "-keyout",
+            "ca.key",
+            "-out",
+            "ca.pem",
+          );
+          await openssl(
+            "req",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-subj",
+            "/CN=localhost",
+            "-keyout",
+            "key.pem",
+            "-out",
+            "req.csr",
+          );
+          await Deno.writeTextFile(
+            `${dir}/ext.cnf`,
+            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
+          );
+          await openssl(
+            "x509",
+            "-req",
+            "-in",
+            "req.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-days",
+            "1",
+            "-extfile",
+            "ext.cnf",
+            "-out",
+            "cert.pem",
+          );
+          const bodies: string[] = [];
+          const srv = Deno.serve({
+            hostname: "127.0.0.1",
+            port: 0,
+            signal: ac.signal,
+            cert: await Deno.readTextFile(`${dir}/cert.pem`),
+            key: await Deno.readTextFile(`${dir}/key.pem`),
+            onListen: () => {},
+          }, async (req) => {
+            bodies.push(await req.text());
+            return new Response(null, { status: 204 });
+          });
+          const conf = (ca: string) =>
+            `[opentsdb:https:s]\nenabled = yes\ndestination = localhost:${srv.addr.port}\ndata source = as collected\n${ca}`;
+          // Without the CA: the system's store does not know it.
+          const bad = setup(conf(""));
+          await bad.cycle();
+          const r = await bad.cycle();
+          assertEquals([r.failures, r.sentMetrics], [1, 0]);
+          assertMatch(
+            bad.logs.lines.join("\n"),
+            /\[opentsdb:https:s\] cannot connect: localhost:\d+: TLS handshake failed: invalid peer certificate: UnknownIssuer/,
+          );
+          // With it, through loadConfigFile as skiff runs.
+          await Deno.writeTextFile(
+            `${dir}/skiff.conf`,
+            conf("tls ca file = ca.pem\n"),
+          );
+          const { loadConfigFile } = await import("../../lib/config/mod.ts");
+          const loaded = await loadConfigFile(`${dir}/skiff.conf`, {
+            systemHostname: "local",
+          });
+          assertEquals(loaded.errors, []);
+          const inst = loaded.config.exporting[0];
+          assertEquals(inst.tls, true);
+          assertEquals(inst.tlsCaFile, `${dir}/ca.pem`);
+          const good = new ExportInstance(inst, {
+            clock: new ManualClock((T0 + 5) * 1000),
+            timeoutClock: realClock,
+            log: new Logger("export", { sink: () => {} }),
+          });
+          const db = new Database({ hostname: "local" });
+          const c = db.localhost.addChart({
+            id: "x.y",
+            updateEverySec: 1,
+            history: 10,
+          });
+          c.addDimension("z").set(7, (T0 + 6) * 1000);
+          c.done((T0 + 6) * 1_000_000);
+          const ok = await good.cycle(db, (T0 + 6) * 1000);
+          assertEquals([ok.failures, ok.sentMetrics], [0, 1]);
+          assertEquals(
+            bodies,
+            [
+              '[\n{"metric":"netdata.x.y.z","timestamp":1700000006,"value":7,"tags":{"host":"local"}}\n]\n',
+            ],
+          );
+          good.close();
+        } finally {
+          ac.abort();
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    );
   },
 });
