@@ -16,8 +16,12 @@ import { runCollector } from "./collect/collector.ts";
 import type { Collector, Durations } from "./collect/collector.ts";
 import { ProcCollector } from "./collect/proc/mod.ts";
 import { SelfCollector } from "./collect/self.ts";
-import { discoverPlugins, PluginRunner } from "./collect/plugins_d.ts";
-import { ExportEngine } from "./export/mod.ts";
+import {
+  discoverPlugins,
+  PluginRunner,
+  SKIFF_VERSION,
+} from "./collect/plugins_d.ts";
+import { ExportEngine, loadConnectors } from "./export/mod.ts";
 import type { Dialer } from "./export/mod.ts";
 import { StreamReceiver } from "./stream/receiver.ts";
 import { StreamSender } from "./stream/sender.ts";
@@ -70,7 +74,8 @@ export interface AgentOptions {
 export class Agent {
   readonly db: Database;
   readonly config: Config;
-  readonly exporter: ExportEngine | undefined;
+  /** Made at start (its connectors may need loading). */
+  exporter: ExportEngine | undefined;
   readonly plugins: PluginRunner[] = [];
   receiver: StreamReceiver | undefined;
   sender: StreamSender | undefined;
@@ -91,20 +96,24 @@ export class Agent {
       this.db.localhost.labels.set(name, { value, source });
     }
     this.db.localhost.tags = config.hostTags;
-    if (config.exporting.some((i) => i.enabled)) {
-      this.exporter = new ExportEngine(this.db, config.exporting, {
-        clock: options.clock,
-        log: options.log.child("export"),
-        dial: options.dial,
-        localUpdateEverySec: config.global.updateEverySec,
-        selfCharts: config.plugins.selfMonitoring,
-      });
-    }
+    this.db.localhost.program = "skiff";
+    this.db.localhost.programVersion = SKIFF_VERSION;
   }
 
   /** Starts collectors, plugins and the exporter; returns once started. */
   async start(): Promise<void> {
     const { clock, log } = this.#o;
+    const enabled = this.config.exporting.filter((i) => i.enabled);
+    if (enabled.length > 0) {
+      await loadConnectors(enabled.map((i) => i.type));
+      this.exporter = new ExportEngine(this.db, this.config.exporting, {
+        clock,
+        log: log.child("export"),
+        dial: this.#o.dial,
+        localUpdateEverySec: this.config.global.updateEverySec,
+        selfCharts: this.config.plugins.selfMonitoring,
+      });
+    }
     const signal = this.#abort.signal;
     const c = this.config;
     // Listen first: an address in use stops the start before anything runs.

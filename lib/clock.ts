@@ -110,12 +110,19 @@ export class ManualClock implements Clock {
     if (signal?.aborted) return Promise.reject(signal.reason);
     if (deadlineMs <= this.#nowMs) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const sleeper: Sleeper = { deadlineMs, resolve, reject };
-      this.#sleepers.push(sleeper);
-      signal?.addEventListener("abort", () => {
+      const onAbort = () => {
         this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
-        reject(signal.reason);
-      }, { once: true });
+        reject(signal!.reason);
+      };
+      // Woken: the listener goes, as realClock's does, or a long-lived
+      // signal would keep one per sleep.
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve();
+      };
+      const sleeper: Sleeper = { deadlineMs, resolve: wake, reject };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 

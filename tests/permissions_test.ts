@@ -45,8 +45,9 @@ api key = 11111111-2222-3333-4444-555555555555
     );
     assertEquals(flags, [
       "--no-prompt",
-      "--allow-read=/etc/skiff.conf,/etc/exporting.conf,/opt/p1,/opt/p 2",
-      "--allow-run=tail,/opt/p1/a.plugin",
+      "--allow-read=/etc/skiff.conf,/etc/exporting.conf,/opt/p1,/opt/p 2,/run/skiff",
+      "--allow-write=/run/skiff",
+      "--allow-run=tail,kill,/opt/p1/a.plugin",
       "--allow-net=tsdb.example:4242,[::1]:2004,127.0.0.1:19999,parent.example:19999",
       "--allow-sys=hostname",
     ]);
@@ -103,6 +104,7 @@ Deno.test({
     update every = 1
 [directories]
     plugins = ${FIXTURE_PLUGINS}
+    run = run
 [plugins]
     e2e = yes
 `,
@@ -118,8 +120,9 @@ Deno.test({
         "--no-prompt",
         `--allow-read=${conf},${
           join(dirname(conf), "exporting.conf")
-        },${FIXTURE_PLUGINS}`,
-        `--allow-run=tail,${FIXTURE_PLUGINS}/e2e.plugin`,
+        },${FIXTURE_PLUGINS},${dir}/run`,
+        `--allow-write=${dir}/run`,
+        `--allow-run=tail,kill,${FIXTURE_PLUGINS}/e2e.plugin`,
         `--allow-net=127.0.0.1:${sink.port}`,
         "--allow-sys=hostname",
       ]);

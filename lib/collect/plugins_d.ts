@@ -5,16 +5,32 @@
  * does (after `update every` when they worked, 10x that when they did not,
  * never after DISABLE or after failing without ever collecting).
  *
+ * A plugin gets an open stdin (as netdata gives it; never written to), a
+ * pid file in `[directories] run` while it runs (see plugin_processes.ts),
+ * and its stderr logged escaped and rate-limited. Stopping it closes stdin,
+ * sends SIGTERM, then SIGKILL after {@link PLUGIN_STOP_GRACE_MS}.
+ *
  * @module
  */
 
+import { realClock, sleep } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
+import { escapeForLog } from "../log_escape.ts";
 import { HostWriter } from "../protocol/apply.ts";
 import { LineSplitter } from "../protocol/lines.ts";
 import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
 import type { Host } from "../storage/rrd.ts";
+import {
+  AFTER_KILL_WAIT_MS,
+  formatPidFile,
+  parsePidFile,
+  pidFilePath,
+  PLUGIN_STOP_GRACE_MS,
+  removeQuietly,
+  stopLeftoverPlugin,
+} from "./plugin_processes.ts";
 
 /** A plugin found on disk and whether config enables it. */
 export interface PluginEntry {
@@ -112,6 +128,8 @@ export interface PluginState {
   completions: number;
   /** Lines rejected. */
   badLines: number;
+  /** Non-blank stderr lines read, logged or not. */
+  stderrLines: number;
   disabled: boolean;
   lastExitCode?: number;
 }
@@ -124,6 +142,7 @@ export class PluginRunner {
     runs: 0,
     completions: 0,
     badLines: 0,
+    stderrLines: 0,
     disabled: false,
   };
   readonly #config: Config;
@@ -131,6 +150,7 @@ export class PluginRunner {
   readonly #clock: Clock;
   readonly #log: Logger;
   #child: Deno.ChildProcess | undefined;
+  #pidFileWarned = false;
 
   constructor(
     plugin: PluginEntry,
@@ -146,8 +166,17 @@ export class PluginRunner {
         options.config.global.updateEverySec;
   }
 
-  /** Runs, restarting as netdata does, until disabled or `signal` aborts. */
+  /**
+   * Runs, restarting as netdata does, until disabled or `signal` aborts;
+   * first stops this plugin if a killed skiff left it running. Settles
+   * within {@link PLUGIN_STOP_GRACE_MS} + {@link AFTER_KILL_WAIT_MS} (and
+   * the time to read the last lines) of `signal` aborting.
+   */
   async run(signal: AbortSignal): Promise<void> {
+    await stopLeftoverPlugin(
+      pidFilePath(this.#config.directories.run, this.plugin.name),
+      { log: this.#log },
+    );
     let serialFailures = 0;
     while (!signal.aborted && !this.state.disabled) {
       const before = this.state.completions;
@@ -218,7 +247,10 @@ export class PluginRunner {
       child = new Deno.Command(this.plugin.path, {
         args: [String(this.updateEverySec), ...options],
         env: pluginEnvironment(this.#config, this.plugin, this.updateEverySec),
-        stdin: "null",
+        // As netdata does: an open stdin that is never written to. Plugins
+        // such as apps.plugin exit on its EOF ("Received error on stdin"),
+        // so they also end when skiff dies.
+        stdin: "piped",
         stdout: "piped",
         stderr: "piped",
       }).spawn();
@@ -233,20 +265,35 @@ export class PluginRunner {
     this.#log.info(
       `started ${this.plugin.path} (pid ${child.pid}) every ${this.updateEverySec}s`,
     );
+    const exited = child.status;
+    const pidFile = this.#writePidFile(child.pid);
     const stdout = child.stdout.getReader();
     const stderrReader = child.stderr.getReader();
-    // Stopping kills the plugin (as netdata does, its pid only) and stops
-    // reading: a grandchild it left behind may hold the pipes open.
-    const onAbort = () => {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // already gone
-      }
+    // Stopping: stdin closed, SIGTERM, SIGKILL after the grace (as netdata
+    // does, to its pid only), and the pipes no longer read: a grandchild it
+    // left behind may hold them open. `stopDeadline` resolves when waiting
+    // longer for the plugin is pointless.
+    const stopDeadline = Promise.withResolvers<undefined>();
+    const stopTimers = new AbortController();
+    let stopping = false;
+    const stop = () => {
+      if (stopping) return;
+      stopping = true;
+      child.stdin.close().catch(() => {});
+      signalChild(child, "SIGTERM");
       stdout.cancel().catch(() => {});
       stderrReader.cancel().catch(() => {});
+      // Real time even when a test drives the schedule with a ManualClock.
+      sleep(realClock, PLUGIN_STOP_GRACE_MS, stopTimers.signal).then(() => {
+        this.#log.warn(
+          `pid ${child.pid} still running ${PLUGIN_STOP_GRACE_MS} ms after SIGTERM; sending SIGKILL`,
+        );
+        signalChild(child, "SIGKILL");
+        return sleep(realClock, AFTER_KILL_WAIT_MS, stopTimers.signal);
+      }).then(() => stopDeadline.resolve(undefined), () => {});
     };
-    signal.addEventListener("abort", onAbort, { once: true });
+    signal.addEventListener("abort", stop, { once: true });
+    if (signal.aborted) stop();
 
     const writer = new HostWriter(this.#host, {
       clock: this.#clock,
@@ -257,7 +304,7 @@ export class PluginRunner {
       onDisable: () => {
         this.#log.info(`sent DISABLE; it will not be restarted`);
         this.state.disabled = true;
-        onAbort();
+        stop();
       },
       onOther: () => {},
     });
@@ -269,7 +316,9 @@ export class PluginRunner {
       state.badLines++;
       if (state.badLines <= 10 || state.badLines % 1000 === 0) {
         log.error(
-          `line ${lineNumber}: ${reason} (${state.badLines} bad lines so far)`,
+          `line ${lineNumber}: ${
+            escapeForLog(reason)
+          } (${state.badLines} bad lines so far)`,
         );
       }
     };
@@ -301,11 +350,22 @@ export class PluginRunner {
     } catch (err) {
       this.#log.warn(`reading its output failed: ${(err as Error).message}`);
     }
-    const status = await child.status;
+    const status = await Promise.race([exited, stopDeadline.promise]);
+    stopTimers.abort();
+    signal.removeEventListener("abort", stop);
+    child.stdin.close().catch(() => {});
+    stderrReader.cancel().catch(() => {});
     await stderr;
-    signal.removeEventListener("abort", onAbort);
     this.#child = undefined;
     this.state.completions += writer.completions - completionsBefore;
+    if (status === undefined) {
+      // Its pid file stays, for the next start to deal with.
+      this.#log.error(
+        `pid ${child.pid} did not exit ${AFTER_KILL_WAIT_MS} ms after SIGKILL; no longer waiting for it`,
+      );
+      return { code: -1, killed: true };
+    }
+    await this.#removePidFile(await pidFile, child.pid);
     this.state.lastExitCode = status.code;
     return {
       code: status.code,
@@ -313,14 +373,54 @@ export class PluginRunner {
     };
   }
 
+  /**
+   * Logs stderr lines, escaped, at most `[plugins] stderr lines per second`
+   * a second; the rest are counted and reported in one line when their
+   * second ends (or the plugin's stderr does).
+   */
   async #pipeStderr(
     reader: ReadableStreamDefaultReader<Uint8Array>,
   ): Promise<void> {
     const splitter = new LineSplitter(4096);
     const log = this.#log;
+    const clock = this.#clock;
+    const state = this.state;
+    const limiter = new LineRateLimiter(
+      this.#config.plugins.stderrLinesPerSec,
+    );
+    const timers = new AbortController();
+    let noteScheduled = false;
+    const note = () => {
+      const n = limiter.takeSuppressed();
+      if (n > 0) {
+        log.warn(
+          `stderr: ${n} more lines not logged (at most ${limiter.perSecond} a second: [plugins] stderr lines per second)`,
+        );
+      }
+    };
+    const admit = (message: string) => {
+      state.stderrLines++;
+      const now = clock.nowMs();
+      if (now >= limiter.windowEndMs) note();
+      if (limiter.admit(now)) {
+        log.info(message);
+      } else if (!noteScheduled) {
+        noteScheduled = true;
+        clock.sleepUntil(limiter.windowEndMs, timers.signal).then(
+          note,
+          () => {},
+        )
+          .finally(() => noteScheduled = false);
+      }
+    };
     const sink = {
-      line: (text: string) => text.trim() !== "" && log.info(`stderr: ${text}`),
-      oversize: () => {},
+      line: (text: string) => {
+        if (text.trim() !== "") admit(`stderr: ${escapeForLog(text)}`);
+      },
+      oversize: (length: number) =>
+        admit(
+          `stderr: a line of ${length} characters, over ${splitter.maxLineLength}, not shown`,
+        ),
     };
     try {
       for (;;) {
@@ -331,10 +431,99 @@ export class PluginRunner {
     } catch {
       // the plugin went away
     }
+    timers.abort();
+    note();
+  }
+
+  /** Writes the plugin's pid file; its path, or undefined when it cannot. */
+  async #writePidFile(pid: number): Promise<string | undefined> {
+    const dir = this.#config.directories.run;
+    const path = pidFilePath(dir, this.plugin.name);
+    try {
+      await Deno.mkdir(dir, { recursive: true });
+      await Deno.writeTextFile(
+        path,
+        formatPidFile({ pid, ownerPid: Deno.pid, path: this.plugin.path }),
+      );
+      return path;
+    } catch (err) {
+      if (!this.#pidFileWarned) {
+        this.#pidFileWarned = true;
+        this.#log.warn(
+          `cannot write its pid file ${path} ([directories] run): ${
+            (err as Error).message
+          }; if skiff is killed, the next start will not find this plugin`,
+        );
+      }
+      return undefined;
+    }
+  }
+
+  /** Removes the pid file if it still names `pid` (not a newer run's). */
+  async #removePidFile(path: string | undefined, pid: number): Promise<void> {
+    if (path === undefined) return;
+    try {
+      if (parsePidFile(await Deno.readTextFile(path))?.pid !== pid) return;
+    } catch {
+      return;
+    }
+    await removeQuietly(path, this.#log);
   }
 
   /** The running child's pid, if any. */
   get pid(): number | undefined {
     return this.#child?.pid;
+  }
+}
+
+/** Signals a child skiff spawned; one already gone is fine. */
+function signalChild(child: Deno.ChildProcess, signal: Deno.Signal): void {
+  try {
+    child.kill(signal);
+  } catch {
+    // already gone
+  }
+}
+
+/**
+ * Which lines of a stream are logged: at most `perSecond` in each one-second
+ * window (a window starts at the first line after the last one ended); the
+ * others are counted until {@link takeSuppressed}.
+ */
+export class LineRateLimiter {
+  /** Lines logged per window at most. */
+  readonly perSecond: number;
+  #windowEndMs = -Infinity;
+  #admitted = 0;
+  #suppressed = 0;
+
+  constructor(perSecond: number) {
+    this.perSecond = perSecond;
+  }
+
+  /** When the current window ends. */
+  get windowEndMs(): number {
+    return this.#windowEndMs;
+  }
+
+  /** Whether a line at `nowMs` is logged; counts it when not. */
+  admit(nowMs: number): boolean {
+    if (nowMs >= this.#windowEndMs) {
+      this.#windowEndMs = nowMs + 1000;
+      this.#admitted = 0;
+    }
+    if (this.#admitted < this.perSecond) {
+      this.#admitted++;
+      return true;
+    }
+    this.#suppressed++;
+    return false;
+  }
+
+  /** Lines not admitted since the last call. */
+  takeSuppressed(): number {
+    const n = this.#suppressed;
+    this.#suppressed = 0;
+    return n;
   }
 }

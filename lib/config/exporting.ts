@@ -156,9 +156,9 @@ export function exportingInstances(
     };
     if (!IMPLEMENTED_CONNECTORS.has(type)) {
       const has = [...IMPLEMENTED_CONNECTORS].join(", ");
-      const what = ["kinesis", "pubsub", "mongodb"].includes(type)
-        ? `connector type "${s.typeWord}" (netdata's ${type} connector) is not supported by skiff`
-        : `connector type "${s.typeWord}" is netdata's, but skiff does not implement it yet`;
+      // kinesis, pubsub, mongodb: cloud SDKs skiff does not carry.
+      const what =
+        `connector type "${s.typeWord}" (netdata's ${type} connector) is not supported by skiff`;
       (instance.enabled ? ctx.errors : ctx.warnings).push({
         file: s.file,
         line: s.line,

@@ -84,12 +84,16 @@ export interface Config {
     cache: string;
     lib: string;
     log: string;
+    /** Where a pid file per running plugin is kept. */
+    run: string;
   };
   plugins: {
     proc: boolean;
     selfMonitoring: boolean;
     enableRunningNewPlugins: boolean;
     checkForNewPluginsEverySec: number;
+    /** Lines of one plugin's stderr logged per second at most. */
+    stderrLinesPerSec: number;
     /** `NAME = yes/no` lines of [plugins], by plugin name. */
     byName: Record<string, boolean>;
   };
@@ -104,6 +108,16 @@ export interface Config {
     orphanAfterSec: number;
     /** A netdata stream.conf to take API keys from; "" for none. */
     streamConfig: string;
+    /** The whole stream handshake must arrive within this (not per read). */
+    firstRequestTimeoutSec: number;
+    /** Connections not yet accepted as a child, at once; more are closed. */
+    maxUnauthenticatedConnections: number;
+    /** The same, from one source address (an IPv6 /64). */
+    maxUnauthenticatedConnectionsPerAddress: number;
+  };
+  db: {
+    /** A received host gone this long is freed; 0: never. */
+    cleanupOrphanHostsAfterSec: number;
   };
   /** Sections named by an API key: who may stream in, and their limits. */
   streamKeys: Record<string, StreamKey>;
@@ -529,6 +543,7 @@ export function parseConfig(
       cache: get("directories", "cache", "/var/cache/netdata"),
       lib: get("directories", "lib", "/var/lib/netdata"),
       log: get("directories", "log", "/var/log/netdata"),
+      run: fromConfigDir(get("directories", "run", "/run/skiff")),
     },
     plugins: {
       proc: get("plugins", "proc", true),
@@ -543,6 +558,7 @@ export function parseConfig(
         "check for new plugins every",
         60,
       ),
+      stderrLinesPerSec: get("plugins", "stderr lines per second", 20),
       byName,
     },
     proc: {
@@ -558,6 +574,24 @@ export function parseConfig(
       streamMaxLineLength: get("web", "stream max line length", 16384),
       orphanAfterSec: get("web", "mark hosts orphan after seconds", 60),
       streamConfig: fromConfigDir(get("web", "stream config", "")),
+      firstRequestTimeoutSec: get("web", "timeout for first request", 10),
+      maxUnauthenticatedConnections: get(
+        "web",
+        "max unauthenticated connections",
+        256,
+      ),
+      maxUnauthenticatedConnectionsPerAddress: get(
+        "web",
+        "max unauthenticated connections per address",
+        16,
+      ),
+    },
+    db: {
+      cleanupOrphanHostsAfterSec: get(
+        "db",
+        "cleanup orphan hosts after secs",
+        3600,
+      ),
     },
     streamKeys,
     stream: {
@@ -647,6 +681,11 @@ async function readServices(): Promise<Services | undefined> {
   }
 }
 
+/** `p` taken from `dir` when relative. */
+function fromDir(dir: string, p: string): string {
+  return isAbsolute(p) ? p : join(dir, p);
+}
+
 /** Reads and parses a config file; a missing or unreadable file is an error. */
 export async function loadConfigFile(
   path: string,
@@ -695,6 +734,23 @@ export async function loadConfigFile(
     ...env,
   });
   if (exportingError) result.errors.push(exportingError);
+  for (const i of result.config.exporting) {
+    if (!i.enabled || i.tlsCaFile === "") continue;
+    i.tlsCaFile = fromDir(dirname(path), i.tlsCaFile);
+    try {
+      i.tlsCaCerts = [await Deno.readTextFile(i.tlsCaFile)];
+    } catch (err) {
+      result.errors.push({
+        file: path,
+        section: i.section,
+        key: "tls ca file",
+        message:
+          `Cannot read "tls ca file" in [${i.section}] (${i.tlsCaFile}): ${
+            (err as Error).message
+          }`,
+      });
+    }
+  }
   const streamConf = result.config.web.streamConfig;
   if (streamConf !== "" && result.config.web.mode !== "none") {
     let confText: string | undefined;
@@ -819,12 +875,14 @@ export function effectiveConfigText(c: Config): string {
     `    cache = ${c.directories.cache}`,
     `    lib = ${c.directories.lib}`,
     `    log = ${c.directories.log}`,
+    `    run = ${c.directories.run}`,
     "",
     "[plugins]",
     `    proc = ${yn(c.plugins.proc)}`,
     `    netdata monitoring = ${yn(c.plugins.selfMonitoring)}`,
     `    enable running new plugins = ${yn(c.plugins.enableRunningNewPlugins)}`,
     `    check for new plugins every = ${c.plugins.checkForNewPluginsEverySec}`,
+    `    stderr lines per second = ${c.plugins.stderrLinesPerSec}`,
     ...Object.entries(c.plugins.byName).map(([k, v]) => `    ${k} = ${yn(v)}`),
     "",
     "[plugin:proc]",
@@ -848,6 +906,12 @@ export function effectiveConfigText(c: Config): string {
     `    stream max line length = ${c.web.streamMaxLineLength}`,
     `    stream config = ${c.web.streamConfig}`,
     `    mark hosts orphan after seconds = ${c.web.orphanAfterSec}`,
+    `    timeout for first request = ${c.web.firstRequestTimeoutSec}`,
+    `    max unauthenticated connections = ${c.web.maxUnauthenticatedConnections}`,
+    `    max unauthenticated connections per address = ${c.web.maxUnauthenticatedConnectionsPerAddress}`,
+    "",
+    "[db]",
+    `    cleanup orphan hosts after secs = ${c.db.cleanupOrphanHostsAfterSec}`,
     "",
     ...Object.entries(c.streamKeys).flatMap(([key, k]) => [
       `[${key}]`,

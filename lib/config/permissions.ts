@@ -19,6 +19,15 @@ import type { Destination } from "./destination.ts";
  */
 export const TAIL_COMMAND = "tail";
 
+/**
+ * The command skiff signals a plugin left by a killed skiff with: Deno 2.9's
+ * Deno.kill needs --allow-run for every command, --allow-run=kill is narrow.
+ */
+export const KILL_COMMAND = "kill";
+
+/** The variable @bufbuild/protobuf reads as it loads (remote write only). */
+export const REMOTE_WRITE_ENV = "BUF_BIGINT_DISABLE";
+
 /** What a config needs, by kind; each list sorted and without repeats. */
 export interface NeededPermissions {
   read: string[];
@@ -100,6 +109,29 @@ export function permissionNeeds(
       "[plugins] proc reads /proc and /sys through tail",
     );
   }
+  if (options.pluginPaths.length > 0) {
+    const run = config.directories.run;
+    add(
+      { name: "read", path: run },
+      `--allow-read=${run}`,
+      "[directories] run: pid files of plugins a killed skiff left running",
+    );
+    add(
+      { name: "write", path: run },
+      `--allow-write=${run}`,
+      "[directories] run: a pid file per running plugin",
+    );
+    add(
+      { name: "run", command: TAIL_COMMAND },
+      `--allow-run=${TAIL_COMMAND}`,
+      "reads /proc/PID of a plugin a killed skiff left running, through tail",
+    );
+    add(
+      { name: "run", command: KILL_COMMAND },
+      `--allow-run=${KILL_COMMAND}`,
+      "stops a plugin a killed skiff left running (Deno.kill needs --allow-run for every command)",
+    );
+  }
   for (const path of options.pluginPaths) {
     add(
       { name: "run", command: path },
@@ -109,6 +141,20 @@ export function permissionNeeds(
   }
   for (const instance of config.exporting) {
     if (!instance.enabled) continue;
+    if (instance.type === "prometheus_remote_write") {
+      add(
+        { name: "env", variable: REMOTE_WRITE_ENV },
+        `--allow-env=${REMOTE_WRITE_ENV}`,
+        `[${instance.section}]: the protobuf library of remote write reads it when it loads`,
+      );
+    }
+    if (instance.tlsCaFile !== "") {
+      add(
+        { name: "read", path: instance.tlsCaFile },
+        `--allow-read=${instance.tlsCaFile}`,
+        `[${instance.section}] tls ca file`,
+      );
+    }
     if (instance.destinations.some((d) => d.kind === "tcp" && d.service)) {
       add(
         { name: "read", path: SERVICES_FILE },
@@ -156,7 +202,7 @@ export function denoFlags(needs: PermissionNeed[]): string[] {
     byKind.set(kind, list);
   }
   const flags = ["--no-prompt"];
-  for (const kind of ["read", "run", "net", "sys"]) {
+  for (const kind of ["read", "write", "run", "net", "env", "sys"]) {
     const list = byKind.get(kind);
     if (list) flags.push(`--allow-${kind}=${list.join(",")}`);
   }

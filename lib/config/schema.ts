@@ -127,6 +127,7 @@ export const IMPLEMENTED_CONNECTORS: ReadonlySet<ConnectorType> = new Set<
   "graphite:http",
   "opentsdb:http",
   "json:http",
+  "prometheus_remote_write",
 ]);
 
 /** The connector words of the legacy `[backend] type`. */

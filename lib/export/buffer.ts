@@ -40,6 +40,18 @@ export class BatchWriter {
     this.#length += written;
   }
 
+  /** Appends bytes that belong to no metric (a message's body). */
+  writeBytes(bytes: Uint8Array): void {
+    const need = this.#length + bytes.length;
+    if (need > this.#bytes.length) {
+      const grown = new Uint8Array(Math.max(need, this.#bytes.length * 2));
+      grown.set(this.#bytes.subarray(0, this.#length));
+      this.#bytes = grown;
+    }
+    this.#bytes.set(bytes, this.#length);
+    this.#length += bytes.length;
+  }
+
   /** Appends one metric as its own unit (a line, `\n` included). */
   writeMetric(text: string): void {
     this.write(text);

@@ -20,7 +20,7 @@ import type { AggregateResult } from "../storage/query.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
 import { BatchWriter, SendBuffer } from "./buffer.ts";
 import type { Dropped } from "./buffer.ts";
-import { CONNECTORS } from "./connectors/mod.ts";
+import { connectorFor } from "./connectors/mod.ts";
 import type { Connector, HostFormat, MetricFormat } from "./connectors/mod.ts";
 import {
   formatCollected,
@@ -128,6 +128,10 @@ export class ExportInstance {
     labelsConfigured: false,
     labels: [],
     suffix: "",
+    program: "",
+    programVersion: "",
+    variables: new Map(),
+    nowMs: 0,
   };
   readonly #metric: MetricFormat;
   #afterSec: number;
@@ -145,10 +149,10 @@ export class ExportInstance {
     this.config = config;
     this.#clock = options.clock;
     this.#log = options.log;
-    const connector = CONNECTORS[config.type]?.(config);
+    const connector = connectorFor(config);
     if (!connector) {
       throw new Error(
-        `[${config.section}]: skiff has no connector for type "${config.typeWord}"`,
+        `[${config.section}]: no connector for type "${config.typeWord}" (not implemented, or not loaded: loadConnectors)`,
       );
     }
     this.#connector = connector;
@@ -174,7 +178,9 @@ export class ExportInstance {
       chart: "",
       dimension: "",
       value: "",
+      numericValue: 0,
       timestamp: 0,
+      timestampMs: 0,
       chartInfo: undefined as unknown as Chart,
       dimensionInfo: undefined as unknown as Dimension,
     };
@@ -228,7 +234,7 @@ export class ExportInstance {
   format(db: Database, nowMs: number): number {
     const cpuStart = process.cpuUsage();
     const before = Math.floor(nowMs / 1000);
-    this.#formatWindow(db, this.#afterSec, before);
+    this.#formatWindow(db, this.#afterSec, before, nowMs);
     this.#afterSec = before;
     const batch = this.#batch.take(this.#connector.framing === "message");
     this.#totals.formatted += batch.metrics;
@@ -415,11 +421,14 @@ export class ExportInstance {
     return n;
   }
 
-  #startHost(host: Host): void {
+  #startHost(host: Host, nowMs: number): void {
     const c = this.config;
     const h = this.#host;
     h.hostname = sanitizeHostname(host.isLocal ? c.hostname : host.hostname);
     h.tags = host.tags;
+    h.program = host.program;
+    h.programVersion = host.programVersion;
+    h.variables = host.variables;
     h.labelsConfigured = c.sendConfiguredLabels || c.sendAutomaticLabels;
     h.labels = [];
     for (const [name, { value, source }] of host.labels) {
@@ -430,10 +439,16 @@ export class ExportInstance {
       ) h.labels.push([name, value]);
     }
     h.suffix = "";
+    h.nowMs = nowMs;
     this.#connector.startHost?.(h);
   }
 
-  #formatWindow(db: Database, afterSec: number, beforeSec: number): void {
+  #formatWindow(
+    db: Database,
+    afterSec: number,
+    beforeSec: number,
+    nowMs: number,
+  ): void {
     const asCollected = this.config.dataSource === "as collected";
     const kind = this.config.dataSource === "sum" ? "sum" : "average";
     const m = this.#metric;
@@ -443,7 +458,7 @@ export class ExportInstance {
     connector.startBatch?.(batch);
     for (const host of db.hosts()) {
       if (!this.#hostExportable(host)) continue;
-      this.#startHost(host);
+      this.#startHost(host, nowMs);
       for (const chart of host.charts.values()) {
         const dims = chart.dimensions;
         if (
@@ -465,7 +480,9 @@ export class ExportInstance {
             m.dimension = this.#dimName(d);
             m.dimensionInfo = d;
             m.value = formatCollected(d.lastCollectedValue);
+            m.numericValue = d.lastCollectedValue;
             m.timestamp = Math.floor(t / 1000);
+            m.timestampMs = Math.floor(t);
             connector.metric(m, batch);
           }
           this.#through.set(chart, newest);
@@ -485,6 +502,7 @@ export class ExportInstance {
         if (!range) continue;
         this.#through.set(chart, range.to);
         m.timestamp = range.to;
+        m.timestampMs = range.to * 1000;
         for (let i = 0; i < dims.length; i++) {
           const d = dims[i];
           aggregate(chart, d, range.from, range.to, kind, agg);
@@ -492,9 +510,11 @@ export class ExportInstance {
           m.dimension = this.#dimName(d);
           m.dimensionInfo = d;
           m.value = formatFixed7(agg.value);
+          m.numericValue = agg.value;
           connector.metric(m, batch);
         }
       }
+      connector.variables?.(this.#host, batch);
     }
     connector.endBatch?.(batch);
   }

@@ -561,6 +561,9 @@ export class Host {
   readonly labels = new Map<string, HostLabel>();
   /** netdata's host tags (a child's `tags=`, `[backend] host tags`); "" for none. */
   tags = "";
+  /** The agent that collects it and its version ("" when unknown). */
+  program = "";
+  programVersion = "";
   readonly variables = new Map<string, number>();
   /** What a streaming child said of itself (NETDATA_* system info, tags). */
   readonly info = new Map<string, string>();
@@ -671,6 +674,18 @@ export class Database {
       if (info.timezone) h.timezone = info.timezone;
     }
     return h;
+  }
+
+  /**
+   * Forgets a received host and all its data (netdata's rrdhost_free of an
+   * orphan); a later `addHost` with its GUID makes a new one. The local host
+   * is never removed. Returns whether a host was removed.
+   */
+  removeHost(machineGuid: string): boolean {
+    const h = this.#hosts.get(machineGuid);
+    if (!h || h.isLocal) return false;
+    h.observeCompletions(undefined);
+    return this.#hosts.delete(machineGuid);
   }
 
   /** Number of hosts. */

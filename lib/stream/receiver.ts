@@ -7,15 +7,25 @@
  * for the idle timeout is disconnected and logged; nothing already stored
  * is lost, and other children go on.
  *
+ * Before a peer is an accepted child it costs a socket and nothing else, and
+ * is bounded: its whole request must arrive within `[web] timeout for first
+ * request`, and connections in that state are capped in total and per source
+ * address (over a cap a new one is closed at once). Accept errors (EMFILE
+ * when the file limit is reached) are logged and retried with backoff; the
+ * listener stops only when closed. Hosts whose child is gone for
+ * `[db] cleanup orphan hosts after secs` are freed. Everything from a peer
+ * that goes into a log line is escaped ({@link escapeForLog}).
+ *
  * @module
  */
 
 import type { Clock } from "../clock.ts";
-import { heartbeat, TimeoutError, withTimeout } from "../clock.ts";
+import { heartbeat, sleep, TimeoutError, withTimeout } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
 import { hostPort } from "../config/destination.ts";
 import { writeAll } from "./conn.ts";
-import type { Logger } from "../log.ts";
+import type { Logger, LogLevel } from "../log.ts";
+import { escapeForLog } from "../log_escape.ts";
 import { HostWriter } from "../protocol/apply.ts";
 import { LineSplitter } from "../protocol/lines.ts";
 import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
@@ -32,8 +42,30 @@ import {
 
 /** The most a request head may take (netdata's HTTP_HEADER_SIZE). */
 export const MAX_HEAD_BYTES = 8192;
-/** How long a new connection has to send its request head. */
-export const HEAD_TIMEOUT_MS = 10_000;
+/** First wait after an accept error; it doubles up to {@link ACCEPT_RETRY_MAX_MS}. */
+export const ACCEPT_RETRY_MIN_MS = 10;
+/** Longest wait between accept attempts while accept keeps failing. */
+export const ACCEPT_RETRY_MAX_MS = 1000;
+/**
+ * A burst of one kind of warning (accept errors, connections over a cap,
+ * request timeouts) logs its first line, then at most one line per this
+ * long with the count of those not logged: a flood cannot flood the log.
+ */
+export const LOG_BURST_INTERVAL_MS = 10_000;
+
+/**
+ * Takes the next connection of a listener: `listener.accept()`, or in tests
+ * something that fails like it (EMFILE) before it succeeds.
+ */
+export type AcceptFn = (listener: Deno.TcpListener) => Promise<Deno.Conn>;
+
+/** What a receiver takes from outside. */
+export interface ReceiverOptions {
+  clock: Clock;
+  log: Logger;
+  /** Replaces `listener.accept()` (tests make it throw). */
+  accept?: AcceptFn;
+}
 
 /**
  * Keywords a netdata child may send that skiff takes and ignores: claiming,
@@ -78,12 +110,71 @@ export function parseBindAddress(
   return { hostname: host, port: Number(port) };
 }
 
+/**
+ * The source a per-address cap counts: an IPv4 address as is (an
+ * IPv4-mapped IPv6 one too), an IPv6 address by its /64, since one peer
+ * usually holds a whole /64.
+ */
+export function sourceOf(address: string): string {
+  if (!address.includes(":")) return address;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1];
+  const zone = address.indexOf("%");
+  if (zone >= 0) address = address.slice(0, zone);
+  const halves = address.split("::", 2);
+  const left = halves[0] ? halves[0].split(":") : [];
+  const right = halves.length > 1 && halves[1] ? halves[1].split(":") : [];
+  const groups = halves.length > 1
+    ? [
+      ...left,
+      ...Array(Math.max(0, 8 - left.length - right.length)).fill("0"),
+      ...right,
+    ]
+    : left;
+  return groups.slice(0, 4).map((g) => (parseInt(g, 16) || 0).toString(16))
+    .join(":") + "::/64";
+}
+
 /** Counters of one receiver, for tests and self-monitoring. */
 export interface ReceiverStats {
   accepted: number;
   refused: number;
   disconnected: number;
   linesReceived: number;
+  /** Accept calls that failed (EMFILE...) and were retried. */
+  acceptErrors: number;
+  /** Connections closed at once: over an unauthenticated connection cap. */
+  overLimit: number;
+  /** Connections closed for not sending a whole request in time. */
+  requestTimeouts: number;
+  /** Received hosts freed after `[db] cleanup orphan hosts after secs`. */
+  hostsFreed: number;
+}
+
+/**
+ * Lets through the first line of a burst, then one per `intervalMs`,
+ * counting the ones held back.
+ */
+class BurstGate {
+  #lastMs = -Infinity;
+  #held = 0;
+  readonly #intervalMs: number;
+
+  constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+  }
+
+  /** The number held back since the last line let through, or -1: hold this one. */
+  pass(nowMs: number): number {
+    if (nowMs - this.#lastMs < this.#intervalMs) {
+      this.#held++;
+      return -1;
+    }
+    const held = this.#held;
+    this.#held = 0;
+    this.#lastMs = nowMs;
+    return held;
+  }
 }
 
 /** The receiver. */
@@ -93,27 +184,49 @@ export class StreamReceiver {
     refused: 0,
     disconnected: 0,
     linesReceived: 0,
+    acceptErrors: 0,
+    overLimit: 0,
+    requestTimeouts: 0,
+    hostsFreed: 0,
   };
   readonly #db: Database;
   readonly #config: Config;
   readonly #clock: Clock;
   readonly #log: Logger;
+  readonly #accept: AcceptFn;
   readonly #listeners: Deno.TcpListener[] = [];
   readonly #conns = new Set<Deno.Conn>();
+  /** Aborted by close(): ends accept backoff waits. */
+  readonly #closing = new AbortController();
   /** Called when a child's stream is accepted (the agent forwards hosts from here). */
   onHostConnected: ((host: Host) => void) | undefined;
+  /** Called when a received host is freed (the agent stops forwarding it). */
+  onHostRemoved: ((host: Host) => void) | undefined;
   /** Machine GUIDs streaming now -> the API key they came with. */
   readonly #active = new Map<string, string>();
+  /** Connections not yet accepted as a child: in total and by source. */
+  #unauthenticated = 0;
+  readonly #unauthenticatedBySource = new Map<string, number>();
+  readonly #acceptErrorGate = new BurstGate(LOG_BURST_INTERVAL_MS);
+  readonly #overLimitGate = new BurstGate(LOG_BURST_INTERVAL_MS);
+  readonly #timeoutGate = new BurstGate(LOG_BURST_INTERVAL_MS);
 
-  constructor(
-    db: Database,
-    config: Config,
-    options: { clock: Clock; log: Logger },
-  ) {
+  constructor(db: Database, config: Config, options: ReceiverOptions) {
     this.#db = db;
     this.#config = config;
     this.#clock = options.clock;
     this.#log = options.log;
+    this.#accept = options.accept ?? ((listener) => listener.accept());
+  }
+
+  /** Connections open now that are not (yet) an accepted child. */
+  get unauthenticated(): number {
+    return this.#unauthenticated;
+  }
+
+  /** Logs `message` with everything in it a peer could have sent escaped. */
+  #say(level: LogLevel, message: string): void {
+    this.#log.log(level, escapeForLog(message));
   }
 
   /**
@@ -150,6 +263,7 @@ export class StreamReceiver {
 
   /** Closes the listeners and every connection. */
   close(): void {
+    this.#closing.abort();
     for (const l of this.#listeners) {
       try {
         l.close();
@@ -166,35 +280,167 @@ export class StreamReceiver {
     }
   }
 
+  /**
+   * Accepts until the receiver is closed. An accept error (EMFILE: the file
+   * limit is reached; ECONNABORTED...) does not end it: it is retried after
+   * a wait doubling from ACCEPT_RETRY_MIN_MS to ACCEPT_RETRY_MAX_MS, the
+   * first error of a burst logged, and the recovery too.
+   */
   async #acceptLoop(listener: Deno.TcpListener): Promise<void> {
-    for (;;) {
+    const where = (() => {
+      const a = listener.addr as Deno.NetAddr;
+      return hostPort(a.hostname, a.port);
+    })();
+    let failures = 0;
+    let retryMs = 0;
+    while (!this.#closing.signal.aborted) {
       let conn: Deno.Conn;
       try {
-        conn = await listener.accept();
-      } catch {
-        return; // closed
-      }
-      this.#conns.add(conn);
-      this.#handle(conn).catch((err) => {
-        this.#log.error(
-          `connection from ${peerOf(conn)}: ${(err as Error).message}`,
-        );
-      }).finally(() => {
-        this.#conns.delete(conn);
-        try {
-          conn.close();
-        } catch {
-          // closed
+        conn = await this.#accept(listener);
+      } catch (err) {
+        if (
+          this.#closing.signal.aborted ||
+          err instanceof Deno.errors.BadResource
+        ) {
+          return; // closed
         }
-      });
+        failures++;
+        this.stats.acceptErrors++;
+        retryMs = Math.min(
+          retryMs === 0 ? ACCEPT_RETRY_MIN_MS : retryMs * 2,
+          ACCEPT_RETRY_MAX_MS,
+        );
+        const held = this.#acceptErrorGate.pass(this.#clock.nowMs());
+        if (held >= 0) {
+          this.#say(
+            "warn",
+            `cannot accept a connection on ${where}: ${
+              (err as Error).message
+            }; retrying, waiting up to ${ACCEPT_RETRY_MAX_MS} ms between tries${
+              held > 0
+                ? ` (${held} more accept errors since the last line)`
+                : ""
+            }`,
+          );
+        }
+        try {
+          await sleep(this.#clock, retryMs, this.#closing.signal);
+        } catch {
+          return; // closed while waiting
+        }
+        continue;
+      }
+      if (failures > 0) {
+        this.#say(
+          "info",
+          `accepting connections on ${where} again, after ${failures} accept errors`,
+        );
+        failures = 0;
+        retryMs = 0;
+      }
+      this.#admit(conn);
     }
   }
 
-  async #orphanLoop(signal: AbortSignal): Promise<void> {
-    const afterMs = this.#config.web.orphanAfterSec * 1000;
-    for await (const _ of heartbeat(this.#clock, 1000, { signal })) {
-      this.markOrphans(this.#clock.nowMs(), afterMs);
+  /**
+   * Takes a new connection unless a cap on unauthenticated connections is
+   * reached, in which case it is closed at once, before anything is read.
+   */
+  #admit(conn: Deno.Conn): void {
+    const web = this.#config.web;
+    const source = sourceOf(hostOf(conn));
+    const fromSource = this.#unauthenticatedBySource.get(source) ?? 0;
+    let over = "";
+    if (this.#unauthenticated >= web.maxUnauthenticatedConnections) {
+      over =
+        `${this.#unauthenticated} connections are already in their request ([web] max unauthenticated connections)`;
+    } else if (fromSource >= web.maxUnauthenticatedConnectionsPerAddress) {
+      over =
+        `${fromSource} connections from ${source} are already in their request ([web] max unauthenticated connections per address)`;
     }
+    if (over !== "") {
+      this.stats.overLimit++;
+      const held = this.#overLimitGate.pass(this.#clock.nowMs());
+      if (held >= 0) {
+        this.#say(
+          "warn",
+          `${peerOf(conn)}: closed at once: ${over}${
+            held > 0 ? ` (${held} more closed since the last line)` : ""
+          }`,
+        );
+      }
+      try {
+        conn.close();
+      } catch {
+        // closed
+      }
+      return;
+    }
+    this.#unauthenticated++;
+    this.#unauthenticatedBySource.set(source, fromSource + 1);
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.#unauthenticated--;
+      const n = this.#unauthenticatedBySource.get(source)! - 1;
+      if (n === 0) this.#unauthenticatedBySource.delete(source);
+      else this.#unauthenticatedBySource.set(source, n);
+    };
+    this.#conns.add(conn);
+    this.#handle(conn, release).catch((err) => {
+      this.#say(
+        "error",
+        `connection from ${peerOf(conn)}: ${(err as Error).message}`,
+      );
+    }).finally(() => {
+      release();
+      this.#conns.delete(conn);
+      try {
+        conn.close();
+      } catch {
+        // closed
+      }
+    });
+  }
+
+  async #orphanLoop(signal: AbortSignal): Promise<void> {
+    const orphanMs = this.#config.web.orphanAfterSec * 1000;
+    const freeMs = this.#config.db.cleanupOrphanHostsAfterSec * 1000;
+    for await (const _ of heartbeat(this.#clock, 1000, { signal })) {
+      const nowMs = this.#clock.nowMs();
+      this.markOrphans(nowMs, orphanMs);
+      if (freeMs > 0) this.freeOrphans(nowMs, freeMs);
+    }
+  }
+
+  /**
+   * Frees the orphan hosts whose child is gone for more than `afterMs`,
+   * with all their data, as netdata 1.37's service thread does
+   * (rrdhost_should_be_removed, rrdhost_free). A child that comes back
+   * later gets a new host. Returns how many were freed.
+   */
+  freeOrphans(nowMs: number, afterMs: number): number {
+    let freed = 0;
+    for (const h of this.#db.hosts()) {
+      if (
+        h.isLocal || h.connected || !h.orphan || h.disconnectedAtMs === 0 ||
+        this.#active.has(h.machineGuid) || nowMs - h.disconnectedAtMs <= afterMs
+      ) {
+        continue;
+      }
+      this.#db.removeHost(h.machineGuid);
+      freed++;
+      this.stats.hostsFreed++;
+      this.#say(
+        "info",
+        `host "${h.hostname}" (${h.machineGuid}) is freed with its data: its child is gone since ${
+          new Date(h.disconnectedAtMs).toISOString()
+        } ([db] cleanup orphan hosts after secs)`,
+      );
+      this.onHostRemoved?.(h);
+    }
+    return freed;
   }
 
   /** Marks received hosts gone for `afterMs` as orphans (kept, queryable). */
@@ -205,7 +451,8 @@ export class StreamReceiver {
       }
       if (nowMs - h.disconnectedAtMs >= afterMs) {
         h.orphan = true;
-        this.#log.info(
+        this.#say(
+          "info",
           `host "${h.hostname}" (${h.machineGuid}) is orphan: its child is gone since ${
             new Date(h.disconnectedAtMs).toISOString()
           }; its data is kept`,
@@ -214,51 +461,85 @@ export class StreamReceiver {
     }
   }
 
-  async #handle(conn: Deno.Conn): Promise<void> {
-    const peer = peerOf(conn);
-    const buf = new Uint8Array(64 * 1024);
+  /**
+   * Reads the request head within the whole-request deadline (however
+   * slowly it comes: the deadline is for all of it, not per read). Returns
+   * the head and what came after it, or undefined when the peer closed, was
+   * too slow or sent too much (answered and logged here).
+   */
+  async #readRequest(
+    conn: Deno.Conn,
+    peer: string,
+  ): Promise<{ head: string; rest: string } | undefined> {
+    const timeoutSec = this.#config.web.firstRequestTimeoutSec;
+    const stop = new AbortController();
+    const expired = this.#clock.sleepUntil(
+      this.#clock.nowMs() + timeoutSec * 1000,
+      stop.signal,
+    ).then(() => -1 as const, () => -2 as const);
+    const buf = new Uint8Array(MAX_HEAD_BYTES);
     const decoder = new TextDecoder();
-    // 1. The request head.
     let head = "";
-    let headEnd = -1;
-    while (headEnd < 0) {
-      const n = await withTimeout(
-        conn.read(buf),
-        HEAD_TIMEOUT_MS,
-        this.#clock,
-        "request",
-      ).catch(
-        (err) => {
-          if (err instanceof TimeoutError) return -1;
-          throw err;
-        },
-      );
-      if (n === null) return;
-      if (n === -1) {
-        this.#log.warn(
-          `${peer}: no request within ${HEAD_TIMEOUT_MS} ms; closing`,
-        );
-        return;
+    let received = 0;
+    try {
+      for (;;) {
+        const reading = conn.read(buf);
+        reading.catch(() => {}); // a read cut by the deadline is not an error
+        const n = await Promise.race([reading, expired]);
+        if (n === null) return undefined;
+        if (n < 0) {
+          this.stats.requestTimeouts++;
+          const held = this.#timeoutGate.pass(this.#clock.nowMs());
+          if (held >= 0) {
+            this.#say(
+              "warn",
+              `${peer}: no complete request within ${timeoutSec} s ([web] timeout for first request; ${received} bytes received); closing${
+                held > 0 ? ` (${held} more cut since the last line)` : ""
+              }`,
+            );
+          }
+          return undefined;
+        }
+        received += n;
+        head += decoder.decode(buf.subarray(0, n), { stream: true });
+        const end = head.search(/\r?\n\r?\n/);
+        if (end >= 0) {
+          return {
+            head: head.slice(0, end),
+            rest: head.slice(end).replace(/^\r?\n\r?\n/, ""),
+          };
+        }
+        if (head.length > MAX_HEAD_BYTES) {
+          this.#say(
+            "warn",
+            `${peer}: request head over ${MAX_HEAD_BYTES} bytes; closing`,
+          );
+          await write(
+            conn,
+            httpResponse(
+              431,
+              "Request Header Fields Too Large",
+              "request head too large",
+            ),
+          );
+          return undefined;
+        }
       }
-      head += decoder.decode(buf.subarray(0, n), { stream: true });
-      headEnd = head.search(/\r?\n\r?\n/);
-      if (headEnd < 0 && head.length > MAX_HEAD_BYTES) {
-        this.#log.warn(
-          `${peer}: request head over ${MAX_HEAD_BYTES} bytes; closing`,
-        );
-        await write(
-          conn,
-          httpResponse(
-            431,
-            "Request Header Fields Too Large",
-            "request head too large",
-          ),
-        );
-        return;
-      }
+    } finally {
+      stop.abort();
     }
-    const rest = head.slice(headEnd).replace(/^\r?\n\r?\n/, "");
-    head = head.slice(0, headEnd);
+  }
+
+  /**
+   * One connection: its request (counted as unauthenticated until `release`
+   * is called: when it is refused, answered or accepted), then the stream.
+   */
+  async #handle(conn: Deno.Conn, release: () => void): Promise<void> {
+    const peer = peerOf(conn);
+    // 1. The request head.
+    const request = await this.#readRequest(conn, peer);
+    if (!request) return;
+    const { head, rest } = request;
     const firstLine = head.split(/\r?\n/, 1)[0];
     if (!isStreamRequest(firstLine)) {
       await write(
@@ -279,7 +560,8 @@ export class StreamReceiver {
     } catch (err) {
       if (!(err instanceof StreamRequestError)) throw err;
       this.stats.refused++;
-      this.#log.error(
+      this.#say(
+        "error",
         `STREAM [receive from ${peer}]: ${err.message}; access denied`,
       );
       await write(conn, refusalAnswer("401"));
@@ -296,12 +578,15 @@ export class StreamReceiver {
     });
     if (!decision.ok) {
       this.stats.refused++;
-      this.#log.error(
+      this.#say(
+        "error",
         `STREAM ${req.hostname} [receive from ${peer}]: access denied: ${decision.reason}`,
       );
       await write(conn, refusalAnswer(decision.answer));
       return;
     }
+    // An accepted child counts against its key's max hosts, not here.
+    release();
 
     // 3. The host, created or found again by machine GUID.
     const host = this.#db.addHost({
@@ -324,7 +609,8 @@ export class StreamReceiver {
     host.orphan = false;
     host.disconnectedAtMs = 0;
     this.stats.accepted++;
-    this.#log.info(
+    this.#say(
+      "info",
       `STREAM ${req.hostname} [receive from ${peer}]: accepted (machine GUID ${req.machineGuid}, ${
         req.userAgent || "no user agent"
       }); answering protocol version 4`,
@@ -408,12 +694,14 @@ export class StreamReceiver {
         n = await withTimeout(conn.read(buf), idleMs, this.#clock, "read");
       } catch (err) {
         if (err instanceof TimeoutError) {
-          this.#log.warn(
+          this.#say(
+            "warn",
             `STREAM ${host.hostname} [receive from ${peer}]: nothing received for ${web.streamIdleTimeoutSec} s; disconnecting`,
           );
           return;
         }
-        this.#log.warn(
+        this.#say(
+          "warn",
           `STREAM ${host.hostname} [receive from ${peer}]: ${
             (err as Error).message
           }; disconnected`,
@@ -421,14 +709,16 @@ export class StreamReceiver {
         return;
       }
       if (n === null) {
-        this.#log.info(
+        this.#say(
+          "info",
           `STREAM ${host.hostname} [receive from ${peer}]: the child closed the connection`,
         );
         return;
       }
       splitter.push(buf.subarray(0, n), sink);
     }
-    this.#log.error(
+    this.#say(
+      "error",
       `STREAM ${host.hostname} [receive from ${peer}]: ${problem}; disconnecting (data stored so far is kept)`,
     );
   }

@@ -5,11 +5,13 @@
  *
  * @module
  */
+import { realClock } from "../../lib/clock.ts";
 import type { Clock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
 import { ExportInstance } from "../../lib/export/mod.ts";
 import { BatchWriter } from "../../lib/export/buffer.ts";
 import { graphite } from "../../lib/export/connectors/graphite.ts";
+import { remoteWrite } from "../../lib/export/connectors/remote_write.ts";
 import type { MetricFormat } from "../../lib/export/connectors/types.ts";
 import { formatFixed7 } from "../../lib/export/format.ts";
 import type { Link } from "../../lib/export/transport.ts";
@@ -162,11 +164,17 @@ export function formatWorkload(lines = 100_000): Workload {
       labelsConfigured: true,
       labels: [["_is_ephemeral", "false"]],
       suffix: "",
+      program: "skiff",
+      programVersion: "0.1.0",
+      variables: new Map(),
+      nowMs: 0,
     },
     chart: "system.cpu",
     dimension: "user",
     value: "",
+    numericValue: 0,
     timestamp: 1_700_000_000,
+    timestampMs: 1_700_000_000_000,
     chartInfo: cpu,
     dimensionInfo: user,
   };
@@ -179,6 +187,74 @@ export function formatWorkload(lines = 100_000): Workload {
         graphite.metric(m, batch);
       }
       batch.take();
+    },
+  };
+}
+
+/**
+ * Remote write samples through the connector: `charts` x `dims` metrics a
+ * batch (names as netdata makes them), protobuf and snappy included.
+ */
+export function remoteWriteWorkload(charts: number, dims: number): Workload {
+  const { config } = parseConfig(
+    "[prometheus_remote_write:w]\nenabled = yes\ndestination = 127.0.0.1:1\n",
+    "bench.conf",
+    { systemHostname: "bench" },
+  );
+  const connector = remoteWrite(config.exporting[0]);
+  const all = Array.from({ length: charts }, (_, c) => {
+    const chart = new Chart({
+      id: `bench.c${c}`,
+      units: "requests/s",
+      updateEverySec: 1,
+      history: 5,
+    });
+    return {
+      chart,
+      dims: Array.from({ length: dims }, (_, i) => chart.addDimension(`d${i}`)),
+    };
+  });
+  const batch = new BatchWriter();
+  const host = {
+    hostname: "edge-1",
+    tags: "",
+    labelsConfigured: true,
+    labels: [["_is_ephemeral", "false"]] as [string, string][],
+    suffix: "",
+    program: "skiff",
+    programVersion: "0.1.0",
+    variables: new Map<string, number>(),
+    nowMs: 1_700_000_000_000,
+  };
+  const m: MetricFormat = {
+    prefix: "netdata",
+    host,
+    chart: "",
+    dimension: "",
+    value: "",
+    numericValue: 0,
+    timestamp: 1_700_000_000,
+    timestampMs: 1_700_000_000_000,
+    chartInfo: all[0].chart,
+    dimensionInfo: all[0].dims[0],
+  };
+  let k = 0;
+  return {
+    items: charts * dims,
+    run() {
+      k++;
+      connector.startBatch?.(batch);
+      connector.startHost!(host);
+      for (const { chart, dims } of all) {
+        m.chartInfo = chart;
+        for (let i = 0; i < dims.length; i++) {
+          m.dimensionInfo = dims[i];
+          m.numericValue = k * 0.37 + i;
+          connector.metric(m, batch);
+        }
+      }
+      connector.endBatch!(batch);
+      batch.take(true);
     },
   };
 }
@@ -208,6 +284,8 @@ export function exportSetup(
     dimsPerChart?: number;
     history?: number;
     backend?: string;
+    /** A whole exporting section instead of `[backend]` keys. */
+    section?: string;
     link?: () => Promise<Link>;
   } = {},
 ) {
@@ -230,17 +308,22 @@ export function exportSetup(
     });
   }
   const { config } = parseConfig(
-    `[backend]\nenabled = yes\nupdate every = 10\ndestination = 127.0.0.1:2003\n${
-      options.backend ?? ""
-    }\n`,
+    options.section ??
+      `[backend]\nenabled = yes\nupdate every = 10\ndestination = 127.0.0.1:2003\n${
+        options.backend ?? ""
+      }\n`,
     "bench.conf",
     { systemHostname: "bench" },
   );
   const sink = discardLink();
-  const exporter = new ExportInstance(config.exporting.at(-1)!, {
+  const exporter = new ExportInstance(config.exporting[0], {
     clock,
+    // Timeouts on real time: the stepped clock only moves when told.
+    timeoutClock: realClock,
     log: quiet,
-    dial: options.link ?? (() => Promise.resolve(sink)),
+    dial: options.section
+      ? undefined
+      : options.link ?? (() => Promise.resolve(sink)),
     chartsHost: db.localhost,
   });
   let k = 0;

@@ -98,6 +98,44 @@ Deno.test("config", async (t) => {
   });
 
   await t.step(
+    "receiver limits in [web] and netdata's [db] cleanup orphan hosts after secs: defaults, values, bad values",
+    () => {
+      const d = parse("").config;
+      assertEquals(
+        [
+          d.web.firstRequestTimeoutSec,
+          d.web.maxUnauthenticatedConnections,
+          d.web.maxUnauthenticatedConnectionsPerAddress,
+          d.db.cleanupOrphanHostsAfterSec,
+        ],
+        [10, 256, 16, 3600],
+      );
+      const r = parse(
+        "[web]\ntimeout for first request = 5\nmax unauthenticated connections = 40\n" +
+          "max unauthenticated connections per address = 4\n[db]\ncleanup orphan hosts after secs = 0\n",
+      );
+      assertEquals([r.errors, r.warnings], [[], []]);
+      assertEquals(
+        [
+          r.config.web.firstRequestTimeoutSec,
+          r.config.web.maxUnauthenticatedConnections,
+          r.config.web.maxUnauthenticatedConnectionsPerAddress,
+          r.config.db.cleanupOrphanHostsAfterSec,
+        ],
+        [5, 40, 4, 0],
+      );
+      assertEquals(
+        parse("[web]\ntimeout for first request = 0\n").errors.map(
+          formatConfigMessage,
+        ),
+        [
+          'skiff.conf:2: Cannot parse "timeout for first request" in [web]: expected an integer >= 1, got "0"',
+        ],
+      );
+    },
+  );
+
+  await t.step(
     "a full file: aliases, booleans, timeouts derived from update every",
     () => {
       const { config, errors, warnings } = parse(`

@@ -201,23 +201,13 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
       const lacking = (line: number, section: string) =>
         `/etc/skiff/exporting.conf:${line}: [${section}]: `;
       assertEquals(errors.map((e) => e.slice(0, e.indexOf("]: ") + 3)), [
-        lacking(
-          30,
-          "prometheus_remote_write:my_prometheus_remote_write_instance",
-        ),
         lacking(35, "kinesis:my_kinesis_instance"),
         lacking(42, "pubsub:my_pubsub_instance"),
         lacking(49, "mongodb:my_mongodb_instance"),
-        lacking(63, "opentsdb:http:my_opentsdb_http_instance"),
-        lacking(69, "opentsdb:https:my_opentsdb_https_instance"),
       ]);
       assertMatch(
-        errors[1],
-        /connector type "kinesis" \(netdata's kinesis connector\) is not supported by skiff \(skiff has graphite, opentsdb, json\); remove the section or set enabled = no$/,
-      );
-      assertMatch(
-        errors[5],
-        /connector type "opentsdb:https" is netdata's, but skiff does not implement it yet/,
+        errors[0],
+        /connector type "kinesis" \(netdata's kinesis connector\) is not supported by skiff \(skiff has graphite, opentsdb, json, graphite:http, opentsdb:http, json:http, prometheus_remote_write\); remove the section or set enabled = no$/,
       );
       // [prometheus:exporter]: every key says skiff does not use it.
       assertEquals(warnings.length, 6);
@@ -235,10 +225,20 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
       const names = r.config.exporting.map((i) => i.name);
       assertEquals(names, [
         "my_graphite_instance",
+        "my_prometheus_remote_write_instance",
         "my_json_instance",
         "my_opentsdb_plaintext_instance",
+        "my_opentsdb_http_instance",
+        "my_opentsdb_https_instance",
         "backend",
       ]);
+      const https = r.config.exporting[5];
+      assertEquals([https.type, https.tls, https.username], [
+        "opentsdb:http",
+        true,
+        "",
+      ]);
+      assertEquals(r.config.exporting[4].password, "my_password");
       const g = r.config.exporting[0];
       assertEquals(
         [
@@ -251,7 +251,7 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
         ["Netdata", "my-name", 20000, true, true],
       );
       // [exporting:global] says no labels; the instance's own yes wins.
-      assertEquals(r.config.exporting[2].sendConfiguredLabels, false);
+      assertEquals(r.config.exporting[3].sendConfiguredLabels, false);
     },
   );
 
@@ -259,13 +259,13 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
     "a disabled instance of a connector skiff lacks is a warning, not an error",
     () => {
       const r = parseConfig(
-        "[json:http:j]\nenabled = no\ndestination = x\n",
+        "[kinesis:k]\nenabled = no\ndestination = us-east-1\nstream name = s\n",
         "s.conf",
         env,
       );
       assertEquals(r.errors, []);
       assertEquals(messages(r).warnings, [
-        's.conf:1: [json:http:j]: connector type "json:http" is netdata\'s, but skiff does not implement it yet (skiff has graphite, opentsdb, json); the instance is disabled, so it is ignored',
+        's.conf:1: [kinesis:k]: connector type "kinesis" (netdata\'s kinesis connector) is not supported by skiff (skiff has graphite, opentsdb, json, graphite:http, opentsdb:http, json:http, prometheus_remote_write); the instance is disabled, so it is ignored',
       ]);
     },
   );

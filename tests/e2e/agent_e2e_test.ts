@@ -35,6 +35,7 @@ async function runSkiff(dir: string, name: string, backend: string) {
     ${backend.replaceAll("\n", "\n    ")}
 [directories]
     plugins = "${FIXTURE_PLUGINS}"
+    run = ${name}-run
 [plugins]
     proc = yes
     e2e = yes
@@ -43,8 +44,9 @@ async function runSkiff(dir: string, name: string, backend: string) {
   return start(Deno.execPath(), [
     "run",
     "--no-prompt",
-    `--allow-read=${conf},${dir}/exporting.conf,${FIXTURE_PLUGINS}`,
-    `--allow-run=tail,${FIXTURE_PLUGINS}/e2e.plugin`,
+    `--allow-read=${conf},${dir}/exporting.conf,${FIXTURE_PLUGINS},${dir}/${name}-run`,
+    `--allow-write=${dir}/${name}-run`,
+    `--allow-run=tail,kill,${FIXTURE_PLUGINS}/e2e.plugin`,
     "--allow-sys=hostname",
     "--allow-net=127.0.0.1",
     MAIN_TS,

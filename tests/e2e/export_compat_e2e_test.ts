@@ -28,12 +28,14 @@ const EXPORT_EVERY_SEC = 5;
 /** Export cycles (with the child's lines) each side must have sent. */
 const CYCLES = 8;
 
-type Format = "graphite" | "opentsdb" | "json";
+type Format = "graphite" | "opentsdb" | "json" | "opentsdb_http";
 
 interface Instance {
   name: string;
   format: Format;
   source: "average" | "as collected";
+  /** The exporting.conf type, when not the format's name. */
+  type?: string;
 }
 
 const INSTANCES: Instance[] = [
@@ -43,6 +45,13 @@ const INSTANCES: Instance[] = [
   { name: "o_raw", format: "opentsdb", source: "as collected" },
   { name: "j_avg", format: "json", source: "average" },
   { name: "j_raw", format: "json", source: "as collected" },
+  { name: "jh_avg", format: "json", source: "average", type: "json:http" },
+  {
+    name: "oh_avg",
+    format: "opentsdb_http",
+    source: "average",
+    type: "opentsdb:http",
+  },
 ];
 
 /** The same exporting.conf for both parents, with their own sink ports. */
@@ -51,7 +60,7 @@ function exportingConf(ports: number[]): string {
     enabled = yes
     update every = ${EXPORT_EVERY_SEC}
 ` + INSTANCES.map((inst, i) =>
-    `[${inst.format}:${inst.name}]
+    `[${inst.type ?? inst.format}:${inst.name}]
     enabled = yes
     destination = 127.0.0.1:${ports[i]}
     data source = ${inst.source}
@@ -86,8 +95,12 @@ class TimedSink {
   readonly #serving = new Set<Promise<void>>();
   #loop: Promise<void>;
 
-  constructor(marker: string) {
+  /** HTTP: answer each request with 200 and keep its body's lines. */
+  readonly #http: boolean;
+
+  constructor(marker: string, http = false) {
     this.#marker = marker;
+    this.#http = http;
     this.#loop = this.#accept();
   }
 
@@ -121,10 +134,25 @@ class TimedSink {
         if (n === null) break;
         // Wall clock: the parents stamp and schedule by it.
         const atMs = Date.now();
-        const lines = (partial + decoder.decode(buf.subarray(0, n), {
+        let lines = (partial + decoder.decode(buf.subarray(0, n), {
           stream: true,
         })).split("\n");
         partial = lines.pop()!;
+        if (this.#http) {
+          // Requests carry JSON arrays, an object a line: answer each
+          // request head with 200, keep the body lines (no "[", "]", ",").
+          const answers = lines.filter((l) => l.startsWith("POST ")).length;
+          for (let i = 0; i < answers; i++) {
+            await conn.write(
+              new TextEncoder().encode(
+                "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n",
+              ),
+            );
+          }
+          lines = lines.filter((l) => l.startsWith("{")).map((l) =>
+            l.endsWith(",") ? l.slice(0, -1) : l
+          );
+        }
         if (lines.length === 0) continue;
         if (atMs - this.#lastAtMs > CYCLE_GAP_MS) this.#cycleMarked = false;
         this.#lastAtMs = atMs;
@@ -187,6 +215,18 @@ function parseLine(
     const m = /^(\S+) (\S+) (\d+)$/.exec(line);
     if (!m) return new Error(`bad graphite line: ${JSON.stringify(line)}`);
     return { series: m[1], value: m[2], ts: Number(m[3]), line };
+  }
+  if (format === "opentsdb_http") {
+    const m =
+      /^\{"metric":"([^"]+)","timestamp":(\d+),"value":([^,]+),"tags":(\{.*\})\}$/
+        .exec(line);
+    if (!m) {
+      return line.includes(`"host":"${host}`)
+        ? new Error(`bad opentsdb http object: ${JSON.stringify(line)}`)
+        : undefined;
+    }
+    if (!m[4].startsWith(`{"host":"${host}"`)) return undefined;
+    return { series: `${m[1]} ${m[4]}`, ts: Number(m[2]), value: m[3], line };
   }
   if (format === "json") {
     if (!line.includes(`"hostname":"${host}",`)) return undefined;
@@ -445,9 +485,13 @@ Deno.test({
         ? `netdata.${CHILD}.`
         : inst.format === "json"
         ? `"hostname":"${CHILD}",`
+        : inst.format === "opentsdb_http"
+        ? `"host":"${CHILD}"`
         : ` host=${CHILD}`;
-    const ndSinks = INSTANCES.map((inst) => new TimedSink(marker(inst)));
-    const skSinks = INSTANCES.map((inst) => new TimedSink(marker(inst)));
+    const sink = (inst: Instance) =>
+      new TimedSink(marker(inst), inst.type?.endsWith(":http"));
+    const ndSinks = INSTANCES.map(sink);
+    const skSinks = INSTANCES.map(sink);
     const dir = await Deno.makeTempDir({ prefix: "skiff-compat-" });
     const logs = memorySink();
     let parent: Netdata | undefined;

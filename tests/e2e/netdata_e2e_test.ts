@@ -266,6 +266,7 @@ Deno.test({
     log = ${dir}
     cache = ${dir}
     lib = ${dir}
+    run = ${dir}/run
 [plugins]
     proc = no
     netdata monitoring = no

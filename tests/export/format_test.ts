@@ -74,6 +74,10 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
         string,
       ][],
       suffix: "",
+      program: "",
+      programVersion: "",
+      variables: new Map<string, number>(),
+      nowMs: 0,
     };
     const cpu = new Chart({
       id: "system.cpu",
@@ -88,7 +92,9 @@ Deno.test("formatting, byte-exact with netdata", async (t) => {
       chart: "system.cpu",
       dimension: "user",
       value: "12.5000000",
+      numericValue: 12.5,
       timestamp: 1700000000,
+      timestampMs: 1700000000000,
       chartInfo: cpu,
       dimensionInfo: cpu.addDimension("user"),
     };

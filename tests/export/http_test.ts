@@ -10,6 +10,7 @@ import { parseConfig } from "../../lib/config/mod.ts";
 import { ExportInstance } from "../../lib/export/mod.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
 import { Database } from "../../lib/storage/rrd.ts";
+import { makeCertificates } from "../helpers/tls.ts";
 
 const T0 = 1_700_000_000;
 
@@ -201,72 +202,14 @@ Deno.test({
         const dir = await Deno.makeTempDir({ prefix: "skiff-tls-" });
         const ac = new AbortController();
         try {
-          // A CA, and a server certificate it signs (rustls refuses a CA
-          // certificate used as the server's own).
-          const openssl = async (...args: string[]) => {
-            const out = await new Deno.Command("openssl", {
-              args,
-              cwd: dir,
-              stdout: "null",
-              stderr: "piped",
-            }).output();
-            assertEquals(out.code, 0, new TextDecoder().decode(out.stderr));
-          };
-          await openssl(
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "1",
-            "-subj",
-            "/CN=skiff test CA",
-            "-keyout",
-            "ca.key",
-            "-out",
-            "ca.pem",
-          );
-          await openssl(
-            "req",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-subj",
-            "/CN=localhost",
-            "-keyout",
-            "key.pem",
-            "-out",
-            "req.csr",
-          );
-          await Deno.writeTextFile(
-            `${dir}/ext.cnf`,
-            "subjectAltName=DNS:localhost,IP:127.0.0.1\nbasicConstraints=CA:FALSE\n",
-          );
-          await openssl(
-            "x509",
-            "-req",
-            "-in",
-            "req.csr",
-            "-CA",
-            "ca.pem",
-            "-CAkey",
-            "ca.key",
-            "-CAcreateserial",
-            "-days",
-            "1",
-            "-extfile",
-            "ext.cnf",
-            "-out",
-            "cert.pem",
-          );
+          const certs = await makeCertificates(dir);
           const bodies: string[] = [];
           const srv = Deno.serve({
             hostname: "127.0.0.1",
             port: 0,
             signal: ac.signal,
-            cert: await Deno.readTextFile(`${dir}/cert.pem`),
-            key: await Deno.readTextFile(`${dir}/key.pem`),
+            cert: await Deno.readTextFile(certs.certFile),
+            key: await Deno.readTextFile(certs.keyFile),
             onListen: () => {},
           }, async (req) => {
             bodies.push(await req.text());

@@ -28,8 +28,13 @@ export interface Victoria {
 
 export const VICTORIA_BIN = "/usr/bin/victoria-metrics";
 
-/** Starts VictoriaMetrics with Graphite and OpenTSDB listeners. */
-export async function startVictoria(): Promise<Victoria> {
+/**
+ * Starts VictoriaMetrics with Graphite and OpenTSDB listeners; with `tls`,
+ * its HTTP API (remote write included) is HTTPS with that certificate.
+ */
+export async function startVictoria(
+  options: { tls?: { certFile: string; keyFile: string; caFile: string } } = {},
+): Promise<Victoria> {
   const dir = await Deno.makeTempDir({ prefix: "skiff-vm-" });
   const [httpPort, graphitePort, opentsdbPort, opentsdbHttpPort] = [
     freePort(),
@@ -45,10 +50,32 @@ export async function startVictoria(): Promise<Victoria> {
     `-opentsdbHTTPListenAddr=127.0.0.1:${opentsdbHttpPort}`,
     "-loggerLevel=ERROR",
     "-search.latencyOffset=0s",
+    ...(options.tls
+      ? [
+        "-tls",
+        `-tlsCertFile=${options.tls.certFile}`,
+        `-tlsKeyFile=${options.tls.keyFile}`,
+      ]
+      : []),
   ]);
-  const base = `http://127.0.0.1:${httpPort}`;
+  const base = `${options.tls ? "https" : "http"}://127.0.0.1:${httpPort}`;
+  // The test's own CA, for the test's requests to an HTTPS VictoriaMetrics.
+  const client = options.tls
+    ? Deno.createHttpClient({
+      caCerts: [await Deno.readTextFile(options.tls.caFile)],
+    })
+    : undefined;
+  const get = async (path: string) => {
+    try {
+      const r = await fetch(`${base}${path}`, { client });
+      const body = await r.text();
+      return r.ok ? body : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   try {
-    await waitFor("VictoriaMetrics /health", () => httpOk(`${base}/health`));
+    await waitFor("VictoriaMetrics /health", () => get("/health"));
   } catch (err) {
     await proc.stop();
     throw new Error(`${(err as Error).message}\n${proc.output()}`);
@@ -59,10 +86,11 @@ export async function startVictoria(): Promise<Victoria> {
     opentsdbHttpPort,
     httpPort,
     async series(regex: string) {
-      await httpOk(`${base}/internal/force_flush`);
+      await get("/internal/force_flush");
       const r = await fetch(`${base}/api/v1/export`, {
         method: "POST",
         body: new URLSearchParams({ "match[]": `{__name__=~"${regex}"}` }),
+        client,
       });
       const text = await r.text();
       if (!r.ok) throw new Error(`export failed: ${r.status} ${text}`);
@@ -71,6 +99,7 @@ export async function startVictoria(): Promise<Victoria> {
         : text.trim().split("\n").map((l) => JSON.parse(l) as VmSeries);
     },
     async stop() {
+      client?.close();
       await proc.stop();
       await Deno.remove(dir, { recursive: true }).catch(() => {});
     },

@@ -1,5 +1,5 @@
 import { assert, assertAlmostEquals, assertEquals } from "../helpers/assert.ts";
-import { Chart } from "../../lib/storage/rrd.ts";
+import { Chart, Database } from "../../lib/storage/rrd.ts";
 import type { Algorithm } from "../../lib/storage/rrd.ts";
 import { valueAt } from "../../lib/storage/query.ts";
 import { SN_FLAG_RESET } from "../../lib/storage/storage_number.ts";
@@ -241,6 +241,33 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
       // last collected = 10.5 + 1.0 = 11.5 -> slot 11 stored
       assertEquals(chart.lastCollectedUt, 11.5 * S);
       assertEquals(valueAt(chart, dim, 11), 2);
+    },
+  );
+});
+
+Deno.test("the database frees received hosts", async (t) => {
+  await t.step(
+    "removeHost forgets a received host; the same GUID makes a new one; localhost stays",
+    () => {
+      const db = new Database({ hostname: "parent" });
+      const guid = "00000000-0000-4000-8000-000000000001";
+      const h = db.addHost({ hostname: "child", machineGuid: guid });
+      h.addChart({ id: "t.c", updateEverySec: 1, history: 5 }).addDimension(
+        "d",
+      );
+      assertEquals(db.size, 2);
+      assertEquals(db.removeHost(guid), true);
+      assertEquals([db.size, db.host(guid), db.hostByName("child")], [
+        1,
+        undefined,
+        undefined,
+      ]);
+      assertEquals(db.removeHost(guid), false, "already gone");
+      assertEquals(db.removeHost(db.localhost.machineGuid), false);
+      assertEquals(db.size, 1);
+      const again = db.addHost({ hostname: "child", machineGuid: guid });
+      assert(again !== h, "a new host");
+      assertEquals(again.charts.size, 0, "without the old data");
     },
   );
 });

@@ -43,7 +43,8 @@ Deno.test({
     await parent.agent.start();
     const parentPort = parent.agent.receiver!.addresses[0].port;
     const middle = agent(
-      `${receive}[stream]\nenabled = yes\ndestination = 127.0.0.1:${parentPort}\napi key = ${KEY}\nforward received hosts = yes\n`,
+      `${receive}[stream]\nenabled = yes\ndestination = 127.0.0.1:${parentPort}\napi key = ${KEY}\nforward received hosts = yes\n` +
+        `[web]\nmark hosts orphan after seconds = 0\n[db]\ncleanup orphan hosts after secs = 1\n`,
       "middle",
     );
     await middle.agent.start();
@@ -94,8 +95,27 @@ Deno.test({
         middle.logs.lines.some((l) => l.includes('streaming host "leaf"')),
         middle.logs.lines.join("\n"),
       );
-    } finally {
+
+      // The leaf goes away: the middle frees its host after 1 s, and the
+      // stream it forwarded the host with stops (the parent sees it gone).
       child.close();
+      await until(
+        "the middle frees the leaf host (1 s after it left, 1 s ticks)",
+        () => middle.agent.db.hostByName("leaf") === undefined,
+        5000,
+      );
+      await until(
+        "the forwarded stream of the leaf stops",
+        () => parent.agent.db.hostByName("leaf")?.connected === false,
+        5000,
+      );
+      assertEquals(middle.agent.db.size, 1);
+    } finally {
+      try {
+        child.close();
+      } catch {
+        // closed by the test
+      }
       await middle.agent.stop();
       await parent.agent.stop();
     }

@@ -20,105 +20,28 @@ import { StreamSender } from "../../lib/stream/sender.ts";
 import { guidFromName, NOT_PERMITTED } from "../../lib/stream/handshake.ts";
 import { TcpSink } from "../helpers/sinks.ts";
 import { until } from "../helpers/e2e.ts";
-
-const KEY = "11111111-2222-3333-4444-555555555555";
-const CAPTURE = await Deno.readTextFile(
-  new URL(
-    "../fixtures/netdata-1.37-child-stream.txt",
-    import.meta.url,
-  ),
-);
-const captureLines = CAPTURE.split("\n").map((l) => l.replace(/\r$/, ""));
-const HEAD = (() => {
-  const i = captureLines.findIndex((l) => l.startsWith("STREAM "));
-  return captureLines.slice(i, i + 3).join("\r\n") + "\r\n\r\n";
-})();
-const BODY = (() => {
-  const i = captureLines.findIndex((l) => l.startsWith("# First 400 lines"));
-  return captureLines.slice(i + 1).filter((l) => l !== "" && !l.startsWith("#"))
-    .join("\n") + "\n";
-})();
-const enc = new TextEncoder();
+import {
+  CAPTURED_BODY as BODY,
+  CAPTURED_HEAD as HEAD,
+  KEY,
+  rawChild as child,
+  startReceiver,
+  streamHead as head,
+  testGuid as guid,
+} from "../helpers/stream_receiver.ts";
 
 function setup(
   extra = "",
   clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000),
 ) {
-  const { config, errors } = parseConfig(
+  const r = startReceiver(
     `[global]\nhostname = parent\n[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n` +
       `stream idle timeout seconds = 30\nstream max line length = 4096\nmark hosts orphan after seconds = 60\n` +
       `[${KEY}]\nenabled = yes\nmax charts per host = 100\n${extra}`,
-    "parent.conf",
-    { systemHostname: "parent" },
+    { clock },
   );
-  assertEquals(errors, []);
-  const db = new Database({
-    hostname: "parent",
-    machineGuid: guidFromName("parent"),
-  });
-  const logs = memorySink();
-  const receiver = new StreamReceiver(db, config, {
-    clock,
-    log: new Logger("stream", { sink: logs.sink, level: "debug" }),
-  });
-  receiver.listen();
-  const abort = new AbortController();
-  const serving = receiver.serve(abort.signal);
-  const port = receiver.addresses[0].port;
-  return {
-    db,
-    logs,
-    receiver,
-    clock,
-    config,
-    port,
-    async stop() {
-      abort.abort();
-      await serving;
-    },
-  };
+  return { ...r, clock, logs: { lines: r.lines } };
 }
-
-/** A raw child: connect, send, read what comes back. */
-async function child(port: number) {
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
-  const buf = new Uint8Array(65536);
-  return {
-    conn,
-    send: async (text: string) => {
-      const b = enc.encode(text);
-      let off = 0;
-      while (off < b.length) off += await conn.write(b.subarray(off));
-    },
-    /** Reads once; "" when the server closed. */
-    async read(): Promise<string> {
-      const n = await conn.read(buf).catch(() => null);
-      return n === null ? "" : new TextDecoder().decode(buf.subarray(0, n));
-    },
-    /** Reads until the server closes; everything it sent. */
-    async readToEnd(): Promise<string> {
-      let all = "";
-      for (;;) {
-        const t = await this.read();
-        if (t === "") return all;
-        all += t;
-      }
-    },
-    close: () => {
-      try {
-        conn.close();
-      } catch {
-        // closed
-      }
-    },
-  };
-}
-
-/** A chart id and a unique GUID for a synthetic child. */
-const guid = (n: number) =>
-  `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
-const head = (hostname: string, machineGuid: string, key = KEY) =>
-  `STREAM key=${key}&hostname=${hostname}&machine_guid=${machineGuid}&update_every=1&ver=16376 HTTP/1.1\r\nUser-Agent: test\r\n\r\n`;
 
 Deno.test({
   name: "stream receiver on real sockets",

@@ -16,7 +16,7 @@ export type { Connector, HostFormat, MetricFormat } from "./types.ts";
 export type ConnectorFactory = (config: ExportingInstance) => Connector;
 
 /** Every connector skiff has, by canonical type. */
-export const CONNECTORS: Partial<Record<ConnectorType, ConnectorFactory>> = {
+const CONNECTORS: Partial<Record<ConnectorType, ConnectorFactory>> = {
   graphite: () => graphite,
   opentsdb: () => opentsdb,
   json: (c) => jsonLines(c.dataSource === "as collected"),
@@ -24,3 +24,24 @@ export const CONNECTORS: Partial<Record<ConnectorType, ConnectorFactory>> = {
   "opentsdb:http": () => opentsdbHttp,
   "graphite:http": () => graphiteHttp,
 };
+
+/**
+ * Loads the connectors `types` need beyond the built-in ones. Remote
+ * write's protobuf library reads the environment (BUF_BIGINT_DISABLE) as
+ * it loads, so it is loaded only for a config that uses it, which is then
+ * given that one variable (see permissions).
+ */
+export async function loadConnectors(
+  types: Iterable<ConnectorType>,
+): Promise<void> {
+  for (const t of types) {
+    if (t === "prometheus_remote_write" && !CONNECTORS[t]) {
+      CONNECTORS[t] = (await import("./remote_write.ts")).remoteWrite;
+    }
+  }
+}
+
+/** The connector of an instance; undefined when skiff has none (or it is not loaded). */
+export function connectorFor(config: ExportingInstance): Connector | undefined {
+  return CONNECTORS[config.type]?.(config);
+}

@@ -25,6 +25,13 @@ export interface HostFormat {
   labels: [name: string, value: string][];
   /** Set by `startHost`: what each metric of this host carries. */
   suffix: string;
+  /** The agent that collects the host and its version ("" if unknown). */
+  program: string;
+  programVersion: string;
+  /** The host's custom variables (VARIABLE), by name. */
+  variables: ReadonlyMap<string, number>;
+  /** When the batch is formatted (ms). */
+  nowMs: number;
 }
 
 /** One metric, names already chosen and sanitized. */
@@ -35,8 +42,12 @@ export interface MetricFormat {
   dimension: string;
   /** The value as text (`%lld` or `%0.7f`). */
   value: string;
+  /** The value as a number. */
+  numericValue: number;
   /** Unix seconds. */
   timestamp: number;
+  /** Milliseconds: the collection's for `as collected`. */
+  timestampMs: number;
   /** The chart and dimension, for connectors that send more than names. */
   chartInfo: Chart;
   dimensionInfo: Dimension;
@@ -58,5 +69,7 @@ export interface Connector {
   startHost?(host: HostFormat): void;
   /** Writes one metric. */
   metric(m: MetricFormat, out: BatchWriter): void;
+  /** A host's variables, after its charts (`send variables`). */
+  variables?(host: HostFormat, out: BatchWriter): void;
   endBatch?(out: BatchWriter): void;
 }
