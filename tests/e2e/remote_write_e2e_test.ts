@@ -4,7 +4,7 @@
  * exact values, timestamps and netdata 1.37's names and labels read back;
  * a request Prometheus rejects is a failure, not sent.
  */
-import { assert, assertEquals, assertMatch } from "../helpers/assert.ts";
+import { assertEquals, assertMatch } from "../helpers/assert.ts";
 import { ManualClock, realClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
 import { ExportInstance, loadConnectors } from "../../lib/export/mod.ts";

@@ -33,9 +33,13 @@ export function sanitizeJsonString(value: string): string {
  * name netdata itself accepts the bytes are the same.
  */
 function raw(value: string): string {
-  return /["\\\x00-\x1f]/.test(value)
-    ? JSON.stringify(value).slice(1, -1)
-    : value;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c < 0x20 || c === 0x22 || c === 0x5c) {
+      return JSON.stringify(value).slice(1, -1);
+    }
+  }
+  return value;
 }
 
 /** The part every metric of a host carries: host tags and labels. */
