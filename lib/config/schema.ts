@@ -222,6 +222,14 @@ export const API_KEY_SECTION_KEYS: KeySpec[] = [
 ];
 
 /** Keys an instance and the legacy `[backend]` share, written once. */
+const HOSTNAME_KEY = {
+  key: "hostname",
+  field: "hostname",
+  kind: "string",
+  default: "",
+  defaultNote: "[global] hostname",
+  doc: "name sent for this host; received hosts keep their own",
+} as const satisfies KeySpec;
 const RESEND_WINDOW_KEY = {
   key: "resend window seconds",
   field: "resendWindowSec",
@@ -363,15 +371,7 @@ export const EXPORTING_INSTANCE_KEYS = [
     doc: "host and chart variables too (prometheus_remote_write only)",
   },
   PREFIX_KEY,
-
-  {
-    key: "hostname",
-    field: "hostname",
-    kind: "string",
-    default: "",
-    defaultNote: "[global] hostname",
-    doc: "name sent for this host; received hosts keep their own",
-  },
+  HOSTNAME_KEY,
   {
     key: "username",
     field: "username",
@@ -440,15 +440,7 @@ export const BACKEND_KEYS = [
       "space- or comma-separated list tried in order: host, host:port, [ipv6]:port, or stdout",
   },
   PREFIX_KEY,
-
-  {
-    key: "hostname",
-    field: "hostname",
-    kind: "string",
-    default: "",
-    defaultNote: "[global] hostname",
-    doc: "name sent for the local host; other hosts keep their own",
-  },
+  HOSTNAME_KEY,
   UPDATE_EVERY_KEY,
 
   BUFFER_ON_FAILURES_KEY,

@@ -11,7 +11,7 @@
 import type { Clock } from "../clock.ts";
 import { withTimeout } from "../clock.ts";
 import type { Destination } from "../config/destination.ts";
-import type { SendBuffer } from "./buffer.ts";
+import type { Consumed, SendBuffer } from "./buffer.ts";
 import { hostPort } from "../config/destination.ts";
 import { readResponse, requestHead, retryAfterSec } from "./http.ts";
 import type { HttpRequestSpec } from "./http.ts";
@@ -236,130 +236,97 @@ export class Sender {
    */
   async send(buffer: SendBuffer): Promise<SendResult> {
     const link = this.#link;
-    if (!link) {
-      return {
-        ok: false,
-        bytes: 0,
-        metrics: 0,
-        resent: 0,
-        error: "not connected",
-      };
-    }
-    if (this.#http) return await this.#sendHttp(link, buffer, this.#http);
-    let bytes = 0;
-    let metrics = 0;
-    let resent = 0;
+    const r: SendResult = { ok: true, bytes: 0, metrics: 0, resent: 0 };
+    if (!link) return { ...r, ok: false, error: "not connected" };
     buffer.writing = true;
     try {
-      while (!buffer.empty) {
-        const chunk = buffer.peek(WRITE_CHUNK);
-        const n = await withTimeout(
-          link.write(chunk),
-          this.timeoutMs,
-          this.#clock,
-          `write to ${this.#current!.text}`,
-        );
-        bytes += n;
-        const done = buffer.consume(n);
-        metrics += done.metrics;
-        resent += done.resent;
+      while (!buffer.empty && r.ok) {
+        if (this.#http) {
+          if (!(await this.#post(link, buffer, this.#http, r))) break;
+        } else {
+          const chunk = buffer.peek(WRITE_CHUNK);
+          const n = await this.#write(link, chunk);
+          r.bytes += n;
+          this.#count(buffer.consume(n), r);
+        }
       }
-      return { ok: true, bytes, metrics, resent };
+      return r;
     } catch (err) {
       this.close();
       buffer.rewindToUnitStart();
-      return {
-        ok: false,
-        bytes,
-        metrics,
-        resent,
-        error: (err as Error).message,
-      };
+      return { ...r, ok: false, error: (err as Error).message };
     } finally {
       buffer.writing = false;
     }
+  }
+
+  #count(done: Consumed, r: SendResult): void {
+    r.metrics += done.metrics;
+    r.resent += done.resent;
+  }
+
+  /** One write, bounded by the timeout; the bytes the link took. */
+  #write(link: Link, bytes: Uint8Array): Promise<number> {
+    return withTimeout(
+      link.write(bytes),
+      this.timeoutMs,
+      this.#clock,
+      `write to ${this.#current!.text}`,
+    );
   }
 
   /** Writes all of `bytes`, each write bounded by the timeout. */
   async #writeAll(link: Link, bytes: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < bytes.length) {
-      off += await withTimeout(
-        link.write(bytes.subarray(off, off + WRITE_CHUNK)),
-        this.timeoutMs,
-        this.#clock,
-        `write to ${this.#current!.text}`,
-      );
+    for (let off = 0; off < bytes.length;) {
+      off += await this.#write(link, bytes.subarray(off, off + WRITE_CHUNK));
     }
   }
 
   /**
-   * HTTP: each batch is one POST; its metrics count as sent only on a 2xx
-   * answer, read within the timeout. Any other status is a failure that
-   * keeps the batch (with Retry-After for 429 and 503).
+   * HTTP: the first batch as one POST; its metrics count as sent only on a
+   * 2xx answer, read within the timeout. Any other status is a failure
+   * that keeps the batch (with Retry-After for 429 and 503), noted in `r`.
+   * Returns whether to go on with the next batch on this connection.
    */
-  async #sendHttp(
+  async #post(
     link: Link,
     buffer: SendBuffer,
     http: HttpOptions,
-  ): Promise<SendResult> {
+    r: SendResult,
+  ): Promise<boolean> {
     const dest = this.#current!;
     const host = dest.kind === "tcp" ? hostPort(dest.hostname, dest.port) : "";
-    let bytes = 0;
-    let metrics = 0;
-    let resent = 0;
-    buffer.writing = true;
-    try {
-      while (!buffer.empty) {
-        const body = buffer.peek(Infinity);
-        const head = encoder.encode(
-          requestHead(http.request, host, body.length, http.authorization),
-        );
-        await this.#writeAll(link, head);
-        await this.#writeAll(link, body);
-        bytes += head.length + body.length;
-        const res = await withTimeout(
-          readResponse(link),
-          this.timeoutMs,
-          this.#clock,
-          `response from ${dest.text}`,
-        );
-        this.#responseBytes += res.bytes;
-        this.#reads++;
-        if (res.close) this.close();
-        if (res.status < 200 || res.status >= 300) {
-          buffer.rewindToUnitStart();
-          return {
-            ok: false,
-            bytes,
-            metrics,
-            resent,
-            status: res.status,
-            retryAfterSec: res.status === 429 || res.status === 503
-              ? retryAfterSec(res.headers.get("retry-after"), Date.now())
-              : undefined,
-            error: `${res.statusLine}: '${res.sample}'`,
-          };
-        }
-        const done = buffer.consume(body.length);
-        metrics += done.metrics;
-        resent += done.resent;
-        if (res.close) break;
-      }
-      return { ok: true, bytes, metrics, resent };
-    } catch (err) {
-      this.close();
+    const body = buffer.peek(Infinity);
+    const head = encoder.encode(
+      requestHead(http.request, host, body.length, http.authorization),
+    );
+    await this.#writeAll(link, head);
+    await this.#writeAll(link, body);
+    r.bytes += head.length + body.length;
+    const res = await withTimeout(
+      readResponse(link),
+      this.timeoutMs,
+      this.#clock,
+      `response from ${dest.text}`,
+    );
+    this.#responseBytes += res.bytes;
+    this.#reads++;
+    if (res.close) this.close();
+    if (res.status < 200 || res.status >= 300) {
       buffer.rewindToUnitStart();
-      return {
-        ok: false,
-        bytes,
-        metrics,
-        resent,
-        error: (err as Error).message,
-      };
-    } finally {
-      buffer.writing = false;
+      r.ok = false;
+      r.status = res.status;
+      r.error = `${res.statusLine}: '${res.sample}'`;
+      if (res.status === 429 || res.status === 503) {
+        r.retryAfterSec = retryAfterSec(
+          res.headers.get("retry-after"),
+          Date.now(),
+        );
+      }
+      return false;
     }
+    this.#count(buffer.consume(body.length), r);
+    return !res.close;
   }
 
   /** Closes the link, if any. */

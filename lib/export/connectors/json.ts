@@ -97,6 +97,26 @@ export function jsonLines(asCollected: boolean): Connector {
 }
 
 /**
+ * A batch as a JSON array, as netdata 1.37's open_batch_json_http() and
+ * close_batch_json_http() frame it for json:http and opentsdb:http: `[\n`,
+ * objects joined by `,\n`, `\n]\n`.
+ */
+export const jsonArrayFraming = {
+  startBatch(out: BatchWriter): void {
+    out.write("[\n");
+  },
+  /** One object: a metric. */
+  item(out: BatchWriter, object: string): void {
+    if (out.length > 2) out.write(",\n");
+    out.write(object);
+    out.countMetric();
+  },
+  endBatch(out: BatchWriter): void {
+    out.write("\n]\n");
+  },
+};
+
+/**
  * `json:http` (`json:https`): a batch is one POST of a JSON array, as
  * netdata 1.37's open_batch_json_http() / close_batch_json_http() frame it
  * (`[\n`, objects joined by `,\n`, `\n]\n`), to `/api/put` (netdata's
@@ -108,19 +128,13 @@ export function jsonHttp(asCollected: boolean): Connector {
     defaultPort: 5448,
     framing: "message",
     http: { path: "/api/put", headers: ["Content-Type: application/json"] },
-    startBatch(out: BatchWriter): void {
-      out.write("[\n");
-    },
+    startBatch: jsonArrayFraming.startBatch,
     startHost(h: HostFormat): void {
       h.suffix = hostPart(h);
     },
     metric(m: MetricFormat, out: BatchWriter): void {
-      if (out.length > 2) out.write(",\n");
-      out.write(jsonObject(m, asCollected));
-      out.countMetric();
+      jsonArrayFraming.item(out, jsonObject(m, asCollected));
     },
-    endBatch(out: BatchWriter): void {
-      out.write("\n]\n");
-    },
+    endBatch: jsonArrayFraming.endBatch,
   };
 }

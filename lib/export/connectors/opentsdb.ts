@@ -5,6 +5,7 @@
  * @module
  */
 import { sanitizeOpentsdbLabelValue } from "../format.ts";
+import { jsonArrayFraming } from "./json.ts";
 import type { Connector, HostFormat, MetricFormat } from "./types.ts";
 import type { BatchWriter } from "../buffer.ts";
 
@@ -44,9 +45,7 @@ export const opentsdbHttp: Connector = {
   defaultPort: 4242,
   framing: "message",
   http: { path: "/api/put", headers: ["Content-Type: application/json"] },
-  startBatch(out: BatchWriter): void {
-    out.write("[\n");
-  },
+  startBatch: jsonArrayFraming.startBatch,
   startHost(h: HostFormat): void {
     // format_host_labels_opentsdb_http(): ',"name":"value"' each.
     h.suffix = h.labelsConfigured
@@ -56,16 +55,13 @@ export const opentsdbHttp: Connector = {
       : "";
   },
   metric(m: MetricFormat, out: BatchWriter): void {
-    if (out.length > 2) out.write(",\n");
     const h = m.host;
-    out.write(
+    jsonArrayFraming.item(
+      out,
       `{"metric":"${m.prefix}.${m.chart}.${m.dimension}","timestamp":${m.timestamp},"value":${m.value},"tags":{"host":"${h.hostname}${
         h.tags ? ` ${h.tags}` : ""
       }"${h.suffix}}}`,
     );
-    out.countMetric();
   },
-  endBatch(out: BatchWriter): void {
-    out.write("\n]\n");
-  },
+  endBatch: jsonArrayFraming.endBatch,
 };
