@@ -270,6 +270,22 @@ export function parseConfig(
   for (const f of files) {
     errors.push(...syntaxErrors(f.doc, f.file));
     const skipped = new Set<string>();
+    // A section or key written twice in one file is read as netdata reads
+    // it (keys merge, the last value wins), and said.
+    const sectionAt = new Map<string, number>();
+    for (const s of f.doc.sections) {
+      const first = sectionAt.get(s.name);
+      if (first === undefined) sectionAt.set(s.name, s.line);
+      else {
+        warnings.push({
+          file: f.file,
+          line: s.line,
+          section: s.name,
+          message:
+            `[${s.name}] appears again (first at ${f.file}:${first}); its keys are merged, the last value of a key wins`,
+        });
+      }
+    }
     for (const s of f.doc.sections) {
       const instance = instanceSection(s.name);
       if (instance) {
@@ -318,6 +334,17 @@ export function parseConfig(
       if (skipped.has(e.section)) continue;
       let sec = values.get(e.section);
       if (!sec) values.set(e.section, sec = new Map());
+      const before = sec.get(e.key);
+      if (before && before.file === f.file) {
+        warnings.push({
+          file: f.file,
+          line: e.line,
+          section: e.section,
+          key: e.key,
+          message:
+            `"${e.key}" in [${e.section}] is set again (first at ${f.file}:${before.line}); the last value, "${e.value}", wins`,
+        });
+      }
       sec.set(e.key, { ...e, file: f.file });
     }
   }

@@ -286,6 +286,24 @@ Deno.test("config", async (t) => {
     },
   );
 
+  await t.step(
+    "a key or a section written twice in a file: read as netdata reads it, and a warning naming both places",
+    () => {
+      const r = parse(
+        "[global]\nhistory = 100\n[plugins]\nproc = no\n[global]\nhistory = 200\nupdate every = 2\n",
+      );
+      assertEquals(r.errors, []);
+      assertEquals(
+        [r.config.global.historyEntries, r.config.global.updateEverySec],
+        [200, 2],
+      );
+      assertEquals(r.warnings.map(formatConfigMessage), [
+        "skiff.conf:5: [global] appears again (first at skiff.conf:1); its keys are merged, the last value of a key wins",
+        'skiff.conf:6: "history" in [global] is set again (first at skiff.conf:2); the last value, "200", wins',
+      ]);
+    },
+  );
+
   await t.step("the last value of a repeated key wins, as in netdata", () => {
     assertEquals(
       backendOf(parse("[backend]\nprefix = a\nprefix = b\n").config).prefix,
