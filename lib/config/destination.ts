@@ -126,3 +126,54 @@ export function hostPort(hostname: string, port: number): string {
     ? `[${hostname}]:${port}`
     : `${hostname}:${port}`;
 }
+
+/**
+ * A `[web] bind to` address as Deno.listen takes it, from netdata's forms:
+ * `*` (all IPv4 interfaces), `host`, `host:port`, `*:port`, `[ipv6]:port`.
+ * netdata's `unix:PATH`, `^SSL=...` and `=ACL` forms are refused with the
+ * reason. Throws an Error saying what is wrong with `text`.
+ */
+export function parseBindAddress(
+  text: string,
+  defaultPort: number,
+): { hostname: string; port: number } {
+  if (text.startsWith("unix:")) {
+    throw new Error(
+      `"${text}": unix sockets are not supported; use host:port`,
+    );
+  }
+  if (text.includes("^SSL=")) {
+    throw new Error(
+      `"${text}": TLS on the listener (^SSL=) is not supported; use a TLS proxy in front`,
+    );
+  }
+  if (text.includes("=")) {
+    throw new Error(
+      `"${text}": access lists (=dashboard|streaming...) are not supported; skiff's listener serves streaming only`,
+    );
+  }
+  let host: string;
+  let port = String(defaultPort);
+  const v6 = /^\[([^\]]+)\](?::(\d*))?$/.exec(text);
+  if (v6) {
+    host = v6[1];
+    if (v6[2]) port = v6[2];
+  } else {
+    if ((text.match(/:/g) ?? []).length > 1) {
+      throw new Error(
+        `"${text}": an IPv6 address needs brackets, e.g. [::1]:${defaultPort}`,
+      );
+    }
+    const colon = text.lastIndexOf(":");
+    host = colon < 0 ? text : text.slice(0, colon);
+    if (colon >= 0) port = text.slice(colon + 1);
+  }
+  if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) {
+    throw new Error(`"${text}": "${port}" is not a port (1-65535)`);
+  }
+  if (host === "*" || host === "") host = "0.0.0.0";
+  if (!/^[A-Za-z0-9._:%-]+$/.test(host)) {
+    throw new Error(`"${text}": "${host}" is not a host name or address`);
+  }
+  return { hostname: host, port: Number(port) };
+}

@@ -24,6 +24,7 @@ import {
 } from "./schema.ts";
 import type { KeySpec } from "./schema.ts";
 import {
+  parseBindAddress,
   parseDestinationList,
   parseServices,
   SERVICES_FILE,
@@ -450,6 +451,23 @@ export function parseConfig(
     });
   }
 
+  // netdata's bind to forms, checked here so a bad one is a config error.
+  const bindTo = get("web", "bind to", "localhost:19999").split(/[\s,]+/)
+    .filter((s) => s !== "");
+  for (const b of bindTo) {
+    try {
+      parseBindAddress(b, 19999);
+    } catch (err) {
+      errors.push({
+        file,
+        line: entryOf("web", "bind to")?.line,
+        section: "web",
+        key: "bind to",
+        message: `Cannot parse "bind to" in [web]: ${(err as Error).message}`,
+      });
+    }
+  }
+
   const hostLabels: [string, string, number][] = [];
   for (const [key] of values.get("host labels") ?? []) {
     const v = typed.get(at("host labels", key));
@@ -595,8 +613,7 @@ export function parseConfig(
     pluginSections,
     web: {
       mode: get<"none" | "static-threaded">("web", "mode", "none"),
-      bindTo: get("web", "bind to", "localhost:19999").split(/[\s,]+/)
-        .filter((s) => s !== ""),
+      bindTo,
       streamIdleTimeoutSec: get("web", "stream idle timeout seconds", 600),
       streamMaxLineLength: get("web", "stream max line length", 16384),
       orphanAfterSec: get("web", "mark hosts orphan after seconds", 60),

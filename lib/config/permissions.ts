@@ -8,7 +8,7 @@
 
 import { dirname, join } from "node:path";
 import type { Config } from "./mod.ts";
-import { SERVICES_FILE } from "./destination.ts";
+import { hostPort, parseBindAddress, SERVICES_FILE } from "./destination.ts";
 import { EXPORTING_CONF } from "./mod.ts";
 import { destinationAddress } from "./destination.ts";
 import type { Destination } from "./destination.ts";
@@ -172,7 +172,14 @@ export function permissionNeeds(
   }
   if (config.web.mode !== "none") {
     for (const bind of config.web.bindTo) {
-      add({ name: "net", host: bind }, `--allow-net=${bind}`, "[web] bind to");
+      let host: string;
+      try {
+        const { hostname, port } = parseBindAddress(bind, 19999);
+        host = hostPort(hostname, port);
+      } catch {
+        continue; // a config error already names it
+      }
+      add({ name: "net", host }, `--allow-net=${host}`, "[web] bind to");
     }
   }
   if (config.stream.enabled) {

@@ -22,7 +22,7 @@
 import type { Clock } from "../clock.ts";
 import { heartbeat, sleep, TimeoutError, withTimeout } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
-import { hostPort } from "../config/destination.ts";
+import { hostPort, parseBindAddress } from "../config/destination.ts";
 import { writeAll } from "./conn.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";
@@ -85,30 +85,6 @@ const IGNORED_KEYWORDS = new Set([
   "CHART_DEFINITION_END",
   "RSET",
 ]);
-
-/** A `[web] bind to` address as Deno.listen takes it. */
-export function parseBindAddress(
-  text: string,
-): { hostname: string; port: number } {
-  let host: string;
-  let port = "19999";
-  const v6 = /^\[([^\]]+)\](?::(\d+))?$/.exec(text);
-  if (v6) {
-    host = v6[1];
-    if (v6[2]) port = v6[2];
-  } else {
-    const colon = text.lastIndexOf(":");
-    host = colon < 0 ? text : text.slice(0, colon);
-    if (colon >= 0) port = text.slice(colon + 1);
-  }
-  if (!/^\d+$/.test(port) || +port > 65535) {
-    throw new Error(
-      `[web] bind to "${text}": "${port}" is not a port (1-65535)`,
-    );
-  }
-  if (host === "*" || host === "") host = "0.0.0.0";
-  return { hostname: host, port: Number(port) };
-}
 
 /**
  * The source a per-address cap counts: an IPv4 address as is (an
@@ -236,7 +212,7 @@ export class StreamReceiver {
   listen(): void {
     for (const text of this.#config.web.bindTo) {
       try {
-        const { hostname, port } = parseBindAddress(text);
+        const { hostname, port } = parseBindAddress(text, 19999);
         this.#listeners.push(Deno.listen({ hostname, port, transport: "tcp" }));
       } catch (err) {
         this.close();

@@ -12,6 +12,7 @@ import {
 } from "../../lib/config/mod.ts";
 import type { Config } from "../../lib/config/mod.ts";
 import { parseIni } from "../../lib/config/ini.ts";
+import { denoFlags, permissionNeeds } from "../../lib/config/permissions.ts";
 import {
   destinationAddress,
   parseDestination,
@@ -425,6 +426,67 @@ Deno.test("API keys from a netdata stream.conf", async (t) => {
       } finally {
         await Deno.remove(dir, { recursive: true });
       }
+    },
+  );
+});
+
+Deno.test("[web] bind to, netdata's forms", async (t) => {
+  await t.step(
+    "parsed at load; what skiff cannot do is an error with file:line",
+    () => {
+      const r = parse(
+        "[web]\nmode = static-threaded\nbind to = * [::1]:20000 unix:/run/netdata.sock\n",
+      );
+      assertEquals(r.errors.map(formatConfigMessage), [
+        'skiff.conf:3: Cannot parse "bind to" in [web]: "unix:/run/netdata.sock": unix sockets are not supported; use host:port',
+      ]);
+      for (
+        const [text, message] of [
+          ["*^SSL=force", "TLS on the listener (^SSL=) is not supported"],
+          ["*=dashboard|registry", "access lists"],
+          ["::1", "an IPv6 address needs brackets"],
+          ["host:99999", '"99999" is not a port'],
+        ]
+      ) {
+        const e = parse(`[web]\nbind to = ${text}\n`).errors;
+        assertEquals(e.length, 1, text);
+        assertMatch(
+          e[0].message,
+          new RegExp(message.replace(/[()^|]/g, "\\$&")),
+        );
+      }
+    },
+  );
+  await t.step(
+    "skiff permissions prints --allow-net for each form, and Deno accepts them",
+    async () => {
+      const l = Deno.listen({ hostname: "0.0.0.0", port: 0 });
+      const port = l.addr.port;
+      l.close();
+      const { config } = parse(
+        `[web]\nmode = static-threaded\nbind to = *:${port} [::1]:${port} localhost\n`,
+      );
+      const flags = denoFlags(permissionNeeds(config, { pluginPaths: [] }));
+      const net = flags.find((f) => f.startsWith("--allow-net="))!;
+      assertEquals(
+        net,
+        `--allow-net=0.0.0.0:${port},[::1]:${port},localhost:19999`,
+      );
+      // Deno takes the flag, and the listeners open under it.
+      const run = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "--no-prompt",
+          net,
+          "data:application/typescript," +
+          encodeURIComponent(
+            `for (const [h, p] of [["0.0.0.0", ${port}], ["::1", ${port}]] as const) { Deno.listen({ hostname: h, port: p }).close(); }`,
+          ),
+        ],
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(run.code, 0, new TextDecoder().decode(run.stderr));
     },
   );
 });
