@@ -168,8 +168,9 @@ export function parseBindAddress(
     host = colon < 0 ? text : text.slice(0, colon);
     if (colon >= 0) port = text.slice(colon + 1);
   }
-  if (!/^\d+$/.test(port) || +port < 1 || +port > 65535) {
-    throw new Error(`"${text}": "${port}" is not a port (1-65535)`);
+  // 0 asks the system for a free port (tests use it).
+  if (!/^\d+$/.test(port) || +port > 65535) {
+    throw new Error(`"${text}": "${port}" is not a port (0-65535)`);
   }
   if (host === "*" || host === "") host = "0.0.0.0";
   if (!/^[A-Za-z0-9._:%-]+$/.test(host)) {
