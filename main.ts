@@ -23,7 +23,7 @@ import type { ConfigResult } from "./lib/config/mod.ts";
 import { LOG_LEVELS, Logger } from "./lib/log.ts";
 import type { LogLevel } from "./lib/log.ts";
 import { Agent, agentPermissionNeeds } from "./lib/agent.ts";
-import { SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
+import { discoverPlugins, SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
 import {
   denoFlags,
   missingPermissions,
@@ -190,6 +190,13 @@ async function check(values: Record<string, unknown>): Promise<number> {
     return usageError("check needs --config FILE", COMMANDS.check.usage);
   }
   const result = await loadOrDefaults(values.config as string);
+  // What the plugins directories hold: enabled plugins that are not there.
+  const { problems } = await discoverPlugins(result.config).catch(() => ({
+    problems: [] as string[],
+  }));
+  for (const p of problems) {
+    result.warnings.push({ file: values.config as string, message: p });
+  }
   printMessages(result);
   if (result.errors.length > 0) {
     console.error(

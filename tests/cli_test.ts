@@ -186,6 +186,27 @@ Deno.test("CLI", async (t) => {
     },
   );
 
+  await t.step(
+    "check warns about an enabled plugin that no plugins directory holds",
+    async () => {
+      const dir = await Deno.makeTempDir({ prefix: "skiff-cli-plugins-" });
+      try {
+        const path = await tempConfig(
+          `[directories]\nplugins = ${dir}\n[plugins]\nproc = no\nnosuch = yes\ncups = no\n`,
+        );
+        const r = await skiff(["check", "--config", path]);
+        assertEquals(r.code, 0, r.stderr);
+        assertStringIncludes(
+          r.stderr,
+          `warning: ${path}: [plugins] nosuch = yes, but there is no nosuch.plugin in the plugins directories (${dir})`,
+        );
+        assert(!r.stderr.includes("cups"), r.stderr);
+      } finally {
+        await Deno.remove(dir, { recursive: true });
+      }
+    },
+  );
+
   await t.step("permissions prints the least flags for a config", async () => {
     const path = await tempConfig(
       `[backend]\nenabled = yes\ndestination = tsdb.example:4242\n[plugins]\nproc = no\n[directories]\nplugins = /nonexistent\n`,

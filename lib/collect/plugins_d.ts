@@ -65,6 +65,11 @@ export async function discoverPlugins(
       entries = [];
       for await (const e of Deno.readDir(dir)) entries.push(e);
     } catch (err) {
+      // One of the default directories missing is normal: each package
+      // puts its plugins in one of them.
+      if (
+        err instanceof Deno.errors.NotFound && DEFAULT_PLUGIN_DIRS.includes(dir)
+      ) continue;
       const message =
         `cannot read plugins directory "${dir}" ([directories] plugins): ${
           (err as Error).message
@@ -87,8 +92,26 @@ export async function discoverPlugins(
       });
     }
   }
+  for (const [name, on] of Object.entries(config.plugins.byName)) {
+    if (on && !seen.has(name)) {
+      problems.push(
+        `[plugins] ${name} = yes, but there is no ${name}.plugin in the plugins directories (${
+          config.directories.plugins.join(", ")
+        }); netdata's own internal collectors (cgroups, tc, statsd...) are not plugins skiff runs`,
+      );
+    }
+  }
   return { plugins, problems, errors };
 }
+
+/**
+ * Where netdata's packages put their plugins: Debian's, then netdata's own
+ * installer's.
+ */
+export const DEFAULT_PLUGIN_DIRS = [
+  "/usr/lib/netdata/plugins.d",
+  "/usr/libexec/netdata/plugins.d",
+];
 
 /** Splits `command options` like a shell would for simple quoting. */
 export function splitCommandOptions(text: string): string[] {

@@ -577,7 +577,11 @@ export function parseConfig(
     exporting: [...instances, backend.instance],
     directories: {
       plugins: splitQuotedList(
-        get("directories", "plugins", '"/usr/libexec/netdata/plugins.d"'),
+        get(
+          "directories",
+          "plugins",
+          '"/usr/lib/netdata/plugins.d" "/usr/libexec/netdata/plugins.d"',
+        ),
       ).map(fromConfigDir),
       config: get("directories", "config", "/etc/netdata"),
       stockConfig: get(

@@ -587,7 +587,8 @@ e.g. [graphite:my_graphite]
       {
         key: "plugins",
         kind: "list",
-        default: '"/usr/libexec/netdata/plugins.d"',
+        default:
+          '"/usr/lib/netdata/plugins.d" "/usr/libexec/netdata/plugins.d"',
         doc:
           "space-separated directories searched for *.plugin executables (quotes optional)",
       },

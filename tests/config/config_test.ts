@@ -92,6 +92,7 @@ Deno.test("config", async (t) => {
     assertEquals(b.bufferOnFailures, 10);
     assertEquals(b.timeoutMs, 20000);
     assertEquals(config.directories.plugins, [
+      "/usr/lib/netdata/plugins.d",
       "/usr/libexec/netdata/plugins.d",
     ]);
     assertEquals(config.plugins.proc, true);

@@ -345,7 +345,7 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
           f,
         ) => f.startsWith("--allow-read") || f.startsWith("--allow-net")),
         [
-          "--allow-read=/usr/libexec/netdata/plugins.d,/etc/services",
+          "--allow-read=/usr/lib/netdata/plugins.d,/usr/libexec/netdata/plugins.d,/etc/services",
           "--allow-net=10.0.0.1:2003",
         ],
       );
