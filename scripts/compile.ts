@@ -84,14 +84,43 @@ if (import.meta.main) {
   for (const target of targets) {
     const args = compileArgs(target, flags);
     console.log(`$ deno ${args.join(" ")}`);
-    const { code } = await new Deno.Command(Deno.execPath(), { args }).spawn()
-      .status;
-    if (code !== 0) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args,
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    if (!out.success) {
       failed++;
-      console.error(
-        `compile for ${target} failed (exit ${code}); see Deno's message above`,
-      );
+      console.error(compileFailure(target, out.code, stderr));
+    } else if (stderr.trim()) {
+      console.error(stderr.trim());
     }
   }
   Deno.exit(failed === 0 ? 0 : 1);
+}
+
+/**
+ * One line saying why a compile failed: when Deno could not download its
+ * runtime, what to do about it; else Deno's own error line.
+ */
+export function compileFailure(
+  target: string,
+  code: number,
+  stderr: string,
+): string {
+  // deno colours its output when it may; the words are what count here.
+  // deno-lint-ignore no-control-regex
+  const plain = stderr.replace(/\x1b\[[0-9;]*m/g, "");
+  const lines = plain.trim().split("\n").map((l) => l.trim());
+  const error = lines.find((l) => l.startsWith("error:")) ?? lines[0] ?? "";
+  const download = lines.find((l) =>
+    /error sending request for url .*denort/i.test(l)
+  );
+  if (download) {
+    return `compile for ${target} failed: deno compile downloads Deno's runtime (denort) from dl.deno.land and could not: ${
+      download.replace(/^\d+: /, "")
+    }. Set DENORT_BIN to a local denort of this Deno version (for the host's own target), or compile on a machine that reaches dl.deno.land.`;
+  }
+  return `compile for ${target} failed (exit ${code}): ${error}`;
 }

@@ -6,6 +6,7 @@
 import {
   assert,
   assertEquals,
+  assertMatch,
   assertStringIncludes,
 } from "./helpers/assert.ts";
 import { dirname, join } from "node:path";
@@ -81,6 +82,38 @@ api key = 11111111-2222-3333-4444-555555555555
     ]);
     assertEquals(binaryName("x86_64-unknown-linux-gnu"), "skiff-x86_64-linux");
   });
+
+  await t.step(
+    "compile without its runtime download says so in one line, with DENORT_BIN",
+    async () => {
+      const out = await new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("../scripts/compile.ts", import.meta.url).pathname,
+          "--config",
+          "skiff.conf",
+          "--target",
+          "x86_64-unknown-linux-gnu",
+        ],
+        cwd: new URL("..", import.meta.url).pathname,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      const stderr = new TextDecoder().decode(out.stderr);
+      if (out.code === 0) {
+        // A machine that reaches dl.deno.land builds the binary.
+        assert(Deno.statSync("dist/skiff-x86_64-linux").isFile);
+        return;
+      }
+      const lines = stderr.trim().split("\n");
+      assertEquals(lines.length, 1, stderr);
+      assertMatch(
+        lines[0],
+        /^compile for x86_64-unknown-linux-gnu failed: deno compile downloads Deno's runtime \(denort\) from dl\.deno\.land and could not: error sending request for url \(https:\/\/dl\.deno\.land\/.*\. Set DENORT_BIN to a local denort/,
+      );
+    },
+  );
 });
 
 Deno.test({
