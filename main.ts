@@ -10,6 +10,7 @@
  * @module
  */
 
+import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { realClock } from "./lib/clock.ts";
 import {
@@ -34,7 +35,8 @@ import {
 const USAGE = `skiff ${SKIFF_VERSION}: a metrics agent for small edge hosts
 
 Usage:
-  skiff run [--config FILE] [--log-level LEVEL]   run the agent
+  skiff run [--config FILE | --config-dir DIR] [--log-level LEVEL]
+                                                  run the agent
   skiff check --config FILE                       validate a config, print it with defaults
   skiff config                                    print the default config, every key commented
   skiff permissions --config FILE                 print the least Deno flags FILE needs
@@ -52,21 +54,28 @@ const COMMANDS: Record<
 
 Runs the agent until SIGINT or SIGTERM.
   --config FILE       the config file (netdata.conf style); without it, built-in defaults
+  --config-dir DIR    a netdata config directory (e.g. /etc/netdata): its netdata.conf,
+                      stream.conf and exporting.conf, read as netdata 1.37 reads them
   --log-level LEVEL   ${LOG_LEVELS.join(", ")} (overrides [global] log level)
 `,
     options: {
       config: { type: "string" },
+      "config-dir": { type: "string" },
       "log-level": { type: "string" },
       help: { type: "boolean" },
     },
   },
   check: {
-    usage: `Usage: skiff check --config FILE
+    usage: `Usage: skiff check --config FILE | --config-dir DIR
 
 Validates FILE. Prints every warning and error with file:line, then the
 effective config with defaults filled in. Exits 1 on any error.
 `,
-    options: { config: { type: "string" }, help: { type: "boolean" } },
+    options: {
+      config: { type: "string" },
+      "config-dir": { type: "string" },
+      help: { type: "boolean" },
+    },
   },
   config: {
     usage: `Usage: skiff config
@@ -76,7 +85,8 @@ Prints a complete default config, every key commented with its meaning.
     options: { help: { type: "boolean" } },
   },
   permissions: {
-    usage: `Usage: skiff permissions --config FILE [--format flags|deno.json]
+    usage:
+      `Usage: skiff permissions --config FILE | --config-dir DIR [--format flags|deno.json]
 
 Prints the least Deno permission flags the agent needs with FILE: the config
 file and plugins directories to read, tail and the enabled plugins to run,
@@ -90,6 +100,7 @@ needed goes to standard error. Use them with deno run:
 `,
     options: {
       config: { type: "string" },
+      "config-dir": { type: "string" },
       format: { type: "string" },
       help: { type: "boolean" },
     },
@@ -114,8 +125,14 @@ function usageError(message: string, usage: string): number {
   return 2;
 }
 
+/** Set by --config-dir: the config is a netdata.conf in a netdata config directory. */
+let netdataConfig = false;
+
 async function loadOrDefaults(path: string | undefined): Promise<ConfigResult> {
-  const env = { systemHostname: systemHostname() };
+  const env = {
+    systemHostname: systemHostname(),
+    ...(netdataConfig && { netdata: { apiKeyEnabled: false } }),
+  };
   return path === undefined
     ? parseConfig("", "(defaults)", env)
     : await loadConfigFile(path, env);
@@ -267,6 +284,18 @@ export async function main(args: string[]): Promise<number> {
   if (values.help) {
     console.log(spec.usage);
     return 0;
+  }
+  if (values["config-dir"] !== undefined) {
+    // A netdata config directory, read as netdata reads it: netdata.conf,
+    // stream.conf and exporting.conf in it.
+    if (values.config !== undefined) {
+      return usageError(
+        "--config and --config-dir go one at a time",
+        spec.usage,
+      );
+    }
+    values.config = join(values["config-dir"] as string, "netdata.conf");
+    netdataConfig = true;
   }
   switch (command) {
     case "run":

@@ -164,6 +164,13 @@ export interface ConfigEnvironment {
   exportingConf?: { text: string; file: string };
   /** Named ports (`host:graphite`), from /etc/services. */
   services?: Services;
+  /**
+   * The file is a netdata.conf (`--config-dir`): netdata's sections and
+   * keys skiff does not use are listed once, not one warning each; the
+   * listener follows netdata's defaults (`bind to = *`, listening when an
+   * API key is enabled).
+   */
+  netdata?: { apiKeyEnabled: boolean };
 }
 
 /** netdata's section for its Prometheus endpoint, in exporting.conf. */
@@ -265,6 +272,8 @@ export function parseConfig(
   }
   files.push({ doc: parseIni(text), file, exportingOnly: false });
 
+  // netdata.conf's settings skiff has no use for, said once.
+  const netdataIgnored: string[] = [];
   // Last value of each section/key wins, as in netdata.
   const values = new Map<string, Map<string, LocatedEntry>>();
   const instanceSections: InstanceSection[] = [];
@@ -317,7 +326,9 @@ export function parseConfig(
       }
       const known = exporting || sectionSpec(s.name) ||
         s.name.startsWith("plugin:") || API_KEY_SECTION.test(s.name);
-      if (!known) {
+      if (!known && env.netdata) {
+        netdataIgnored.push(`[${s.name}]`);
+      } else if (!known) {
         warnings.push({
           file: f.file,
           line: s.line,
@@ -401,6 +412,11 @@ export function parseConfig(
           default: "",
           doc: "",
         }, entry);
+      } else if (!lacking && env.netdata) {
+        // `[global] bind socket to IP` is read as netdata's old bind to.
+        if (section !== "global" || key !== "bind socket to IP") {
+          netdataIgnored.push(`[${section}] ${key}`);
+        }
       } else if (!lacking) {
         warnings.push({
           file: entry.file,
@@ -452,7 +468,18 @@ export function parseConfig(
   }
 
   // netdata's bind to forms, checked here so a bad one is a config error.
-  const bindTo = get("web", "bind to", "localhost:19999").split(/[\s,]+/)
+  // netdata's listener: `bind to = *` by default, or the older
+  // `[global] bind socket to IP` (Debian's netdata.conf sets it).
+  const legacyBind = values.get("global")?.get("bind socket to IP")?.value;
+  const netdataBind = env.netdata
+    ? (legacyBind ?? "*").split(/[\s,]+/).map((b) =>
+      // a bare IPv6 address, as netdata writes it, gets its brackets
+      b.split(":").length > 2 && !b.startsWith("[") ? `[${b}]` : b
+    ).join(" ")
+    : undefined;
+  const bindTo = ((typed.get(at("web", "bind to")) as string | undefined) ??
+    netdataBind ?? get("web", "bind to", "localhost:19999"))
+    .split(/[\s,]+/)
     .filter((s) => s !== "");
   for (const b of bindTo) {
     try {
@@ -616,7 +643,12 @@ export function parseConfig(
     },
     pluginSections,
     web: {
-      mode: get<"none" | "static-threaded">("web", "mode", "none"),
+      mode: entryOf("web", "mode") || !env.netdata
+        ? get<"none" | "static-threaded">("web", "mode", "none")
+        : env.netdata.apiKeyEnabled ||
+            Object.values(streamKeys).some((k) => k.enabled)
+        ? "static-threaded"
+        : "none",
       bindTo,
       streamIdleTimeoutSec: get("web", "stream idle timeout seconds", 600),
       streamMaxLineLength: get("web", "stream max line length", 16384),
@@ -651,7 +683,41 @@ export function parseConfig(
       forwardReceivedHosts: get("stream", "forward received hosts", false),
     },
   };
+  if (netdataIgnored.length > 0) {
+    warnings.push({
+      file,
+      message: `netdata settings skiff does not use (ignored): ${
+        netdataIgnored.join(", ")
+      }`,
+    });
+  }
   return { config, warnings, errors };
+}
+
+/**
+ * The listener and the API keys agree: keys enabled with nothing
+ * listening, or a listener with no key enabled, are said.
+ */
+export function listenerWarnings(c: Config): ConfigMessage[] {
+  const keys = Object.values(c.streamKeys).some((k) => k.enabled);
+  if (keys && c.web.mode === "none") {
+    return [{
+      file: c.source,
+      section: "web",
+      message:
+        `API keys are enabled but [web] mode = none: nothing listens for children (set mode = static-threaded)`,
+    }];
+  }
+  if (!keys && c.web.mode !== "none") {
+    return [{
+      file: c.source,
+      section: "web",
+      message: `[web] listens (${
+        c.web.bindTo.join(" ")
+      }) but no API key is enabled: every child is refused`,
+    }];
+  }
+  return [];
 }
 
 /** An API key section from its typed values (undefined: the default). */
@@ -775,12 +841,46 @@ export async function loadConfigFile(
       };
     }
   }
+  // A netdata config directory: its stream.conf is netdata's own, read
+  // first (its enabled keys decide whether skiff listens); absent is fine.
+  let netdataStream: { text: string; file: string } | undefined;
+  if (env.netdata) {
+    const file = join(dirname(path), "stream.conf");
+    try {
+      netdataStream = { text: await Deno.readTextFile(file), file };
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) {
+        return {
+          config: parseConfig("", path, env).config,
+          warnings: [],
+          errors: [{
+            file,
+            message: `Cannot read netdata's stream.conf: ${
+              (err as Error).message
+            }`,
+          }],
+        };
+      }
+    }
+  }
+  const netdataKeys = netdataStream &&
+    apiKeysFromStreamConf(netdataStream.text, netdataStream.file, 3600);
   const result = parseConfig(text, path, {
     baseDir: dirname(path),
     exportingConf,
     services: await readServices(),
     ...env,
+    ...(env.netdata && {
+      netdata: {
+        apiKeyEnabled: Object.values(netdataKeys?.keys ?? {}).some((k) =>
+          k.enabled
+        ),
+      },
+    }),
   });
+  if (netdataStream && result.config.web.streamConfig === "") {
+    result.config.web.streamConfig = netdataStream.file;
+  }
   if (exportingError) result.errors.push(exportingError);
   for (const i of result.config.exporting) {
     if (!i.enabled || i.tlsCaFile === "") continue;
@@ -826,6 +926,7 @@ export async function loadConfigFile(
       }
     }
   }
+  result.warnings.push(...listenerWarnings(result.config));
   return result;
 }
 

@@ -491,3 +491,42 @@ Deno.test("[web] bind to, netdata's forms", async (t) => {
     },
   );
 });
+
+Deno.test("listener and API keys agree, or skiff says so", async (t) => {
+  const load = async (text: string) => {
+    const dir = await Deno.makeTempDir({ prefix: "skiff-listener-" });
+    try {
+      await Deno.writeTextFile(`${dir}/skiff.conf`, text);
+      return (await loadConfigFile(`${dir}/skiff.conf`, env)).warnings.map((
+        w,
+      ) => w.message);
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  await t.step("keys enabled, nothing listening", async () => {
+    assertEquals(
+      await load("[11111111-2222-3333-4444-555555555555]\nenabled = yes\n"),
+      [
+        "API keys are enabled but [web] mode = none: nothing listens for children (set mode = static-threaded)",
+      ],
+    );
+  });
+  await t.step("listening, no key enabled", async () => {
+    assertEquals(
+      await load("[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n"),
+      [
+        "[web] listens (127.0.0.1:0) but no API key is enabled: every child is refused",
+      ],
+    );
+  });
+  await t.step("both, or neither: nothing to say", async () => {
+    assertEquals(await load("[global]\n"), []);
+    assertEquals(
+      await load(
+        "[web]\nmode = static-threaded\n[11111111-2222-3333-4444-555555555555]\nenabled = yes\n",
+      ),
+      [],
+    );
+  });
+});
