@@ -7,7 +7,7 @@
  */
 
 import type { Clock } from "./clock.ts";
-import { sleep } from "./clock.ts";
+import { heartbeat, sleep } from "./clock.ts";
 import type { Config } from "./config/mod.ts";
 import type { Logger } from "./log.ts";
 import { Database } from "./storage/rrd.ts";
@@ -21,6 +21,7 @@ import {
   PluginRunner,
   SKIFF_VERSION,
 } from "./collect/plugins_d.ts";
+import type { PluginEntry } from "./collect/plugins_d.ts";
 import { ExportEngine, loadConnectors } from "./export/mod.ts";
 import type { Dialer } from "./export/mod.ts";
 import { StreamReceiver } from "./stream/receiver.ts";
@@ -159,20 +160,10 @@ export class Agent {
     const { plugins, problems, errors } = await discoverPlugins(c);
     for (const p of problems) log.warn(p);
     for (const e of errors) log.error(e);
-    for (const p of plugins) {
-      if (!p.enabled) {
-        log.debug(`plugin ${p.name} found at ${p.path} but not enabled`);
-        continue;
-      }
-      const runner = new PluginRunner(p, {
-        config: c,
-        host: this.db.localhost,
-        clock,
-        log,
-      });
-      this.plugins.push(runner);
-      this.#tasks.push(runner.run(signal));
-    }
+    this.#startPlugins(plugins);
+    // As netdata: the plugins directories are scanned again every
+    // `check for new plugins every` seconds; a new enabled plugin starts.
+    this.#tasks.push(this.#rescanPlugins(signal));
     if (this.exporter) this.#tasks.push(this.exporter.run(signal));
     if (this.receiver) {
       this.#tasks.push(this.receiver.serve(signal));
@@ -223,6 +214,44 @@ export class Agent {
         this.exporter?.instances.length ?? 0
       } exporting instances`,
     );
+  }
+
+  /** Starts the enabled plugins not running yet. */
+  #startPlugins(plugins: PluginEntry[]): void {
+    const { clock, log } = this.#o;
+    const running = new Set(this.plugins.map((r) => r.plugin.name));
+    for (const p of plugins) {
+      if (running.has(p.name)) continue;
+      if (!p.enabled) {
+        log.debug(`plugin ${p.name} found at ${p.path} but not enabled`);
+        continue;
+      }
+      const runner = new PluginRunner(p, {
+        config: this.config,
+        host: this.db.localhost,
+        clock,
+        log,
+      });
+      this.plugins.push(runner);
+      this.#tasks.push(runner.run(this.#abort.signal));
+    }
+  }
+
+  async #rescanPlugins(signal: AbortSignal): Promise<void> {
+    const everyMs = this.config.plugins.checkForNewPluginsEverySec * 1000;
+    for await (const _ of heartbeat(this.#o.clock, everyMs, { signal })) {
+      const before = this.plugins.length;
+      const { plugins } = await discoverPlugins(this.config);
+      this.#startPlugins(plugins);
+      this.#o.log.debug(
+        `scanned the plugins directories: ${plugins.length} plugins, ${this.plugins.length} running`,
+      );
+      for (const r of this.plugins.slice(before)) {
+        this.#o.log.info(
+          `found a new plugin, ${r.plugin.name} (${r.plugin.path}); started`,
+        );
+      }
+    }
   }
 
   /**
