@@ -222,3 +222,78 @@ Deno.test("CLI", async (t) => {
     assertEquals((await skiff(["permissions"])).code, 2);
   });
 });
+
+Deno.test({
+  name: "a skiff command, and Ctrl-C on deno task start",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn(t) {
+    const repo = new URL("..", import.meta.url).pathname;
+    await t.step(
+      "deno task install puts a skiff command that runs from anywhere",
+      async () => {
+        const root = await Deno.makeTempDir({ prefix: "skiff-install-" });
+        try {
+          const inst = await new Deno.Command(Deno.execPath(), {
+            args: ["run", "-A", `${repo}scripts/install.ts`, "--root", root],
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          assertEquals(inst.code, 0, new TextDecoder().decode(inst.stderr));
+          const run = await new Deno.Command(`${root}/bin/skiff`, {
+            args: ["check", "--config", `${repo}skiff.conf`],
+            cwd: root,
+            stdout: "piped",
+            stderr: "piped",
+          }).output();
+          const err = new TextDecoder().decode(run.stderr);
+          assertEquals(run.code, 0, err);
+          assertStringIncludes(err, `${repo}skiff.conf: OK`);
+          const version = await new Deno.Command(`${root}/bin/skiff`, {
+            args: ["version"],
+            cwd: root,
+            stdout: "piped",
+          }).output();
+          assertMatch(
+            new TextDecoder().decode(version.stdout),
+            /^skiff \d+\.\d+\.\d+\n$/,
+          );
+        } finally {
+          await Deno.remove(root, { recursive: true });
+        }
+      },
+    );
+
+    await t.step(
+      "Ctrl-C (SIGINT to the process group) on deno task start: a last cycle, exit 0",
+      async () => {
+        // setsid puts the task in its own group, as a terminal would.
+        const child = new Deno.Command("setsid", {
+          args: [Deno.execPath(), "task", "start"],
+          cwd: repo,
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn();
+        const reader = child.stderr.pipeThrough(new TextDecoderStream())
+          .getReader();
+        let err = "";
+        while (!err.includes("proc: first collection done")) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          err += value;
+        }
+        Deno.kill(-child.pid, "SIGINT");
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          err += value;
+        }
+        await child.stdout.cancel();
+        const status = await child.status;
+        assertEquals(status.code, 0, err);
+        assertStringIncludes(err, "SIGINT received: stopping");
+        assertMatch(err, /\[graphite:console\] stopped: \d+ metrics sent/);
+      },
+    );
+  },
+});
