@@ -112,7 +112,7 @@ export class ExportInstance {
   readonly #charts: InstanceCharts | undefined;
   readonly #chartsPattern: SimplePattern;
   readonly #hostsPattern: SimplePattern;
-  readonly #chartSend = new WeakMap<Chart, boolean>();
+  readonly #chartSend = new WeakMap<Chart, { name: string; send: boolean }>();
   readonly #hostSend = new WeakMap<Host, boolean>();
   /**
    * Per chart, what this instance exported last: the last slot (average,
@@ -120,8 +120,11 @@ export class ExportInstance {
    * exported twice, and nothing is skipped.
    */
   readonly #through = new WeakMap<Chart, number>();
-  readonly #chartNames = new WeakMap<Chart, string>();
-  readonly #dimNames = new WeakMap<Dimension, string>();
+  readonly #chartNames = new WeakMap<Chart, { from: string; name: string }>();
+  readonly #dimNames = new WeakMap<
+    Dimension,
+    { from: string; name: string }
+  >();
   readonly #host: HostFormat = {
     hostname: "",
     tags: "",
@@ -395,30 +398,50 @@ export class ExportInstance {
   }
 
   #chartExportable(chart: Chart): boolean {
-    let send = this.#chartSend.get(chart);
-    if (send === undefined) {
-      send = this.#chartsPattern(chart.id) || this.#chartsPattern(chart.name);
-      this.#chartSend.set(chart, send);
+    // Decided once per name, as netdata 1.37 decides once and again after
+    // a rename (rrdset_reset_name() clears RRDSET_FLAG_EXPORTING_SEND).
+    let c = this.#chartSend.get(chart);
+    if (c === undefined || c.name !== chart.name) {
+      c = {
+        name: chart.name,
+        send: this.#chartsPattern(chart.id) || this.#chartsPattern(chart.name),
+      };
+      this.#chartSend.set(chart, c);
     }
-    return send;
+    return c.send;
   }
 
   #chartName(chart: Chart): string {
-    let n = this.#chartNames.get(chart);
-    if (n === undefined) {
-      n = sanitizeName(this.config.sendNames ? chart.name : chart.id);
-      this.#chartNames.set(chart, n);
-    }
-    return n;
+    return this.#cachedName(
+      this.#chartNames,
+      chart,
+      this.config.sendNames ? chart.name : chart.id,
+    );
   }
 
   #dimName(dim: Dimension): string {
-    let n = this.#dimNames.get(dim);
-    if (n === undefined) {
-      n = sanitizeName(this.config.sendNames ? dim.name : dim.id);
-      this.#dimNames.set(dim, n);
+    return this.#cachedName(
+      this.#dimNames,
+      dim,
+      this.config.sendNames ? dim.name : dim.id,
+    );
+  }
+
+  /**
+   * A sanitized name, kept until the name changes (a child that redefines
+   * a chart may rename it, as netdata's rrdset_reset_name() allows).
+   */
+  #cachedName<K extends object>(
+    cache: WeakMap<K, { from: string; name: string }>,
+    key: K,
+    from: string,
+  ): string {
+    let c = cache.get(key);
+    if (c === undefined || c.from !== from) {
+      c = { from, name: sanitizeName(from) };
+      cache.set(key, c);
     }
-    return n;
+    return c.name;
   }
 
   #startHost(host: Host, nowMs: number): void {
