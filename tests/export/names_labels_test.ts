@@ -190,4 +190,40 @@ Deno.test("an instance's lines: names, labels, tags, filters", async (t) => {
       );
     },
   );
+  await t.step(
+    "a chart its child renames is filtered, and named, by its new name",
+    async () => {
+      const clock = new ManualClock(T0 * 1000);
+      const { db, lines } = database(clock);
+      const { config } = parseConfig(
+        "[graphite:g]\nenabled = yes\ndestination = x\ndata source = as collected\nsend configured labels = no\nsend hosts matching = edge-7\nsend charts matching = net.wan system.*\n",
+        "t.conf",
+        { systemHostname: "local" },
+      );
+      const link = captureLink();
+      const instance = new ExportInstance(config.exporting[0], {
+        clock,
+        log: new Logger("export", { sink: () => {} }),
+        dial: () => Promise.resolve(link),
+      });
+      const collect = async (k: number) => {
+        await clock.advanceTo((T0 + k) * 1000);
+        lines(`BEGIN net.eth0 0\nSET received = ${k}\nEND`);
+        await instance.cycle(db, (T0 + k) * 1000);
+      };
+      await collect(1);
+      lines(
+        `CHART "net.eth0" "net.lan" "Bandwidth" "kilobits/s" "eth0" "net.net" "area" 7000 1 "" "proc.plugin" "/proc/net/dev"`,
+      );
+      await collect(2);
+      const sent = link.text().split("\n").filter((l) =>
+        l.startsWith("netdata.edge-7.net.")
+      );
+      // Sent as net.wan, matched by that name; renamed net.lan, neither its
+      // id (net.eth0) nor its new name matches: decided again, not sent.
+      assertEquals(sent, [
+        "netdata.edge-7.net.wan.in_bound;env=prod 1 1700000001",
+      ]);
+    },
+  );
 });
