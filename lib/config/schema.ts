@@ -147,6 +147,7 @@ export const PROC_MODULES = [
   "/proc/vmstat",
   "/proc/net/dev",
   "/proc/diskstats",
+  "/proc/sys/kernel/random/entropy_avail",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

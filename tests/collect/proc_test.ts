@@ -52,7 +52,15 @@ Buffers:          100000 kB
 Cached:          1000000 kB
 Shmem:            100000 kB
 SReclaimable:     200000 kB
+SUnreclaim:        51200 kB
 Committed_AS:    3000000 kB
+Dirty:              1024 kB
+Writeback:          2048 kB
+Slab:             251200 kB
+KernelStack:       10240 kB
+PageTables:        20480 kB
+VmallocUsed:       30720 kB
+Percpu:             4096 kB
 `;
 
 /** A fake root with /proc and /sys files; `round` rewrites the counters. */
@@ -81,6 +89,11 @@ async function fakeRoot() {
     "512\n",
   );
   await Deno.writeTextFile(`${root}/proc/meminfo`, MEMINFO);
+  await Deno.mkdir(`${root}/proc/sys/kernel/random`, { recursive: true });
+  await Deno.writeTextFile(
+    `${root}/proc/sys/kernel/random/entropy_avail`,
+    "256\n",
+  );
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   const round = async (k: number) => {
     await Deno.writeTextFile(
@@ -204,6 +217,24 @@ Deno.test("/proc collectors", async (t) => {
         5000000 / 1024,
         0.01,
       );
+      // kernel memory, MiB; fields this kernel lacks (Bounce, NFS_Unstable) are 0
+      assertEquals(
+        ["Dirty", "Writeback", "FuseWriteback", "NfsWriteback", "Bounce"].map(
+          (d) => at("mem.writeback", d),
+        ),
+        [1, 2, 0, 0, 0],
+      );
+      assertEquals(
+        ["Slab", "KernelStack", "PageTables", "VmallocUsed", "Percpu"].map((
+          d,
+        ) => at("mem.kernel", d)),
+        [245.3125, 10, 20, 30, 4],
+      );
+      assertEquals(
+        [at("mem.slab", "reclaimable"), at("mem.slab", "unreclaimable")],
+        [195.3125, 50],
+      );
+      assertEquals(at("system.entropy", "entropy"), 256);
       assertAlmostEquals(at("system.uptime", "uptime"), 12345.67, 0.01);
       // network: 1000 bytes/s = 8 kilobits/s; lo excluded, quiet (no traffic) not charted
       assertEquals([at("net.eth0", "received"), at("net.eth0", "sent")], [

@@ -143,6 +143,10 @@ export class ProcCollector implements Collector {
       ["/proc/vmstat", (t, ms, ut) => this.#vmstat(t, ms, ut)],
       ["/proc/net/dev", (t, ms, ut) => this.#netdev(t, ms, ut)],
       ["/proc/diskstats", (t, ms, ut) => this.#diskstats(t, ms, ut)],
+      [
+        "/proc/sys/kernel/random/entropy_avail",
+        (t, ms, ut) => this.#entropy(t, ms, ut),
+      ],
     ];
     const wanted = modules.filter(([path]) =>
       this.#o.modules[path] !== false && !this.#disabled.has(path)
@@ -271,6 +275,23 @@ export class ProcCollector implements Collector {
     }
   }
 
+  /** netdata 1.37's proc_sys_kernel_random_entropy_avail.c. */
+  #entropy(text: string, ms: number, ut: number): void {
+    const entropy = Number(text.trim());
+    if (!Number.isInteger(entropy)) throw new Error(`not a number: ${text}`);
+    const chart = this.#chart({
+      id: "system.entropy",
+      title: "Available Entropy",
+      units: "entropy",
+      family: "entropy",
+      chartType: "line",
+      priority: 1000,
+      module: "/proc/sys/kernel/random/entropy_avail",
+    }, [["entropy", 1, 1, "absolute"]]);
+    chart.dimension("entropy")!.set(entropy, ms);
+    chart.done(ut);
+  }
+
   #uptime(text: string, ms: number, ut: number): void {
     const chart = this.#chart({
       id: "system.uptime",
@@ -390,6 +411,77 @@ export class ProcCollector implements Collector {
       committed.dimension("Committed_AS")!.set(get("Committed_AS"), ms);
       committed.done(ut);
     }
+    // netdata 1.37's proc_meminfo.c: writeback, kernel and slab memory,
+    // always (missing fields are 0), detail charts.
+    const kib = (id: string, name?: string): DimSpec =>
+      name ? [id, 1, 1024, "absolute", name] : [id, 1, 1024, "absolute"];
+    const set = (chart: Chart, values: [string, string][]) => {
+      for (const [dim, field] of values) {
+        chart.dimension(dim)!.set(get(field), ms);
+      }
+      chart.done(ut);
+    };
+    const writeback = this.#chart({
+      id: "mem.writeback",
+      title: "Writeback Memory",
+      units: "MiB",
+      family: "kernel",
+      chartType: "line",
+      priority: 1100,
+      module: "/proc/meminfo",
+    }, [
+      kib("Dirty"),
+      kib("Writeback"),
+      kib("FuseWriteback"),
+      kib("NfsWriteback"),
+      kib("Bounce"),
+    ]);
+    writeback.detail = true;
+    set(writeback, [
+      ["Dirty", "Dirty"],
+      ["Writeback", "Writeback"],
+      ["FuseWriteback", "WritebackTmp"],
+      ["NfsWriteback", "NFS_Unstable"],
+      ["Bounce", "Bounce"],
+    ]);
+    const percpu = m.has("Percpu");
+    const kernel = this.#chart({
+      id: "mem.kernel",
+      title: "Memory Used by Kernel",
+      units: "MiB",
+      family: "kernel",
+      chartType: "stacked",
+      priority: 1101,
+      module: "/proc/meminfo",
+    }, [
+      kib("Slab"),
+      kib("KernelStack"),
+      kib("PageTables"),
+      kib("VmallocUsed"),
+      ...(percpu ? [kib("Percpu")] : []),
+    ]);
+    kernel.detail = true;
+    set(kernel, [
+      ["Slab", "Slab"],
+      ["KernelStack", "KernelStack"],
+      ["PageTables", "PageTables"],
+      ["VmallocUsed", "VmallocUsed"],
+      ...(percpu ? [["Percpu", "Percpu"] as [string, string]] : []),
+    ]);
+    const slab = this.#chart({
+      id: "mem.slab",
+      title: "Reclaimable Kernel Memory",
+      units: "MiB",
+      family: "slab",
+      chartType: "stacked",
+      priority: 1200,
+      module: "/proc/meminfo",
+    }, [kib("reclaimable"), kib("unreclaimable")]);
+    slab.detail = true;
+    set(slab, [["reclaimable", "SReclaimable"], [
+      "unreclaimable",
+      "SUnreclaim",
+    ]]);
   }
 
   #vmstat(text: string, ms: number, ut: number): void {
