@@ -105,6 +105,14 @@ async function fakeRoot() {
       NET_DEV(1000 + 1000 * k, 500 + 1000 * k, 10 + 10 * k),
     );
     await Deno.writeTextFile(
+      `${root}/proc/vmstat`,
+      `pgpgin ${4000 + 100 * k}\npgpgout ${
+        8000 + 300 * k
+      }\npswpin 0\npswpout 0\npgfault ${1000 + 500 * k}\npgmajfault ${
+        10 + 2 * k
+      }\noom_kill 0\n`,
+    );
+    await Deno.writeTextFile(
       `${root}/proc/diskstats`,
       ` 254       0 vda 10 0 ${100 + 2048 * k} 0 5 0 ${
         50 + 1024 * k
@@ -235,6 +243,18 @@ Deno.test("/proc collectors", async (t) => {
         [195.3125, 50],
       );
       assertEquals(at("system.entropy", "entropy"), 256);
+      // vmstat, per second: paging in KiB, faults (major drawn negative);
+      // no swapping and no OOM kill yet: their charts wait ("auto")
+      assertEquals([at("system.pgpgio", "in"), at("system.pgpgio", "out")], [
+        100,
+        -300,
+      ]);
+      assertEquals([at("mem.pgfaults", "minor"), at("mem.pgfaults", "major")], [
+        500,
+        -2,
+      ]);
+      assertEquals(db.localhost.chart("system.swapio"), undefined);
+      assertEquals(db.localhost.chart("mem.oom_kill"), undefined);
       assertAlmostEquals(at("system.uptime", "uptime"), 12345.67, 0.01);
       // network: 1000 bytes/s = 8 kilobits/s; lo excluded, quiet (no traffic) not charted
       assertEquals([at("net.eth0", "received"), at("net.eth0", "sent")], [
@@ -273,14 +293,53 @@ Deno.test("/proc collectors", async (t) => {
         await clock.advance(1000);
       }
       const warnings = logs.lines.filter((l) => l.includes(" warn "));
-      // loadavg and vmstat are not in the fake root either: one warning each, once
-      assertEquals(warnings.length, 3, warnings.join("\n"));
+      // loadavg is not in the fake root either: one warning each, once
+      assertEquals(warnings.length, 2, warnings.join("\n"));
       assertMatch(
         warnings.join("\n"),
         /cannot read .*\/proc\/diskstats; skipping it/,
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "swap i/o and OOM kills are charted once they are not zero (netdata's auto)",
+    async () => {
+      const { root, round } = await fakeRoot();
+      const { db, proc } = collector(root);
+      const clock = new ManualClock(1_700_000_000_000);
+      for (let k = 0; k < 4; k++) {
+        await round(k);
+        if (k >= 1) {
+          // from the second round on: 2 pages in, 1 out, an OOM kill a second
+          await Deno.writeTextFile(
+            `${root}/proc/vmstat`,
+            `pgpgin 1\npgpgout 1\npswpin ${
+              2 * k
+            }\npswpout ${k}\npgfault 1\npgmajfault 1\noom_kill ${k}\n`,
+          );
+        }
+        await proc.collect(clock.nowMs());
+        await clock.advance(1000);
+      }
+      const swapio = db.localhost.chart("system.swapio")!;
+      assertEquals(
+        swapio.dimensions.map((d) => [d.id, d.multiplier, d.divisor]),
+        [["in", 4096, 1024], ["out", -4096, 1024]],
+      );
+      const at = (chart: string, dim: string) => {
+        const c = db.localhost.chart(chart)!;
+        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
+      };
+      // 2 pages of 4 KiB in, 1 out, each second
+      assertEquals([at("system.swapio", "in"), at("system.swapio", "out")], [
+        8,
+        -4,
+      ]);
+      assertEquals(at("mem.oom_kill", "kills"), 1);
       await Deno.remove(root, { recursive: true });
     },
   );

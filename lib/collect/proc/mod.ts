@@ -40,6 +40,12 @@ export interface ProcOptions {
   reader?: FileReader;
 }
 
+/**
+ * The page size swap i/o counts in: 4 KiB on x86_64 and on the usual
+ * aarch64 kernels (netdata asks sysconf; Deno cannot).
+ */
+const PAGE_SIZE = 4096;
+
 type DimSpec = [
   id: string,
   multiplier: number,
@@ -501,6 +507,55 @@ export class ProcCollector implements Collector {
     chart.dimension("in")!.set(v.get("pgpgin")!, ms);
     chart.dimension("out")!.set(v.get("pgpgout")!, ms);
     chart.done(ut);
+    // The rest of netdata 1.37's proc_vmstat.c: page faults always; swap
+    // i/o and OOM kills once they are not zero (netdata's "auto").
+    const get = (k: string) => v.get(k) ?? 0;
+    const pgfaults = this.#chart({
+      id: "mem.pgfaults",
+      title: "Memory Page Faults",
+      units: "faults/s",
+      family: "system",
+      chartType: "line",
+      priority: 1040,
+      module: "/proc/vmstat",
+    }, [["minor", 1, 1, "incremental"], ["major", -1, 1, "incremental"]]);
+    pgfaults.detail = true;
+    pgfaults.dimension("minor")!.set(get("pgfault"), ms);
+    pgfaults.dimension("major")!.set(get("pgmajfault"), ms);
+    pgfaults.done(ut);
+    if (
+      this.#o.host.chart("system.swapio") || get("pswpin") || get("pswpout")
+    ) {
+      const swapio = this.#chart({
+        id: "system.swapio",
+        title: "Swap I/O",
+        units: "KiB/s",
+        family: "swap",
+        chartType: "area",
+        priority: 250,
+        module: "/proc/vmstat",
+      }, [
+        ["in", PAGE_SIZE, 1024, "incremental"],
+        ["out", -PAGE_SIZE, 1024, "incremental"],
+      ]);
+      swapio.dimension("in")!.set(get("pswpin"), ms);
+      swapio.dimension("out")!.set(get("pswpout"), ms);
+      swapio.done(ut);
+    }
+    if (this.#o.host.chart("mem.oom_kill") || get("oom_kill")) {
+      const oom = this.#chart({
+        id: "mem.oom_kill",
+        title: "Out of Memory Kills",
+        units: "kills/s",
+        family: "system",
+        chartType: "line",
+        priority: 1020,
+        module: "/proc/vmstat",
+      }, [["kills", 1, 1, "incremental"]]);
+      oom.detail = true;
+      oom.dimension("kills")!.set(get("oom_kill"), ms);
+      oom.done(ut);
+    }
   }
 
   async #netdev(text: string, ms: number, ut: number): Promise<void> {
