@@ -142,6 +142,7 @@ export class ProcCollector implements Collector {
       string,
       (t: string, ms: number, ut: number) => Promise<void> | void,
     ][] = [
+      // First, so that procs_running counts skiff's reader alone (reader.ts).
       ["/proc/stat", (t, ms, ut) => this.#stat(t, ms, ut)],
       ["/proc/uptime", (t, ms, ut) => this.#uptime(t, ms, ut)],
       ["/proc/loadavg", (t, ms, ut) => this.#loadavg(t, ms, ut)],

@@ -17,24 +17,35 @@ export interface FileReader {
   read(paths: string[]): Promise<Map<string, string>>;
 }
 
-/** Reads with Deno.readTextFile, under an optional root (tests use fixtures). */
+/**
+ * Reads with Deno.readTextFileSync, one file after another, under an
+ * optional root (tests use fixtures). Synchronous on purpose: /proc/stat's
+ * `procs_running` counts every thread of skiff that is running while it is
+ * read. Concurrent async reads run on several of Deno's threads at once and
+ * made skiff count 2 to 10 of itself; one synchronous read counts 1, the
+ * reading thread, as netdata's proc.plugin counts itself. The files are
+ * small (a few KiB in all), so the event loop is blocked for well under a
+ * millisecond.
+ */
 export class DirectReader implements FileReader {
   readonly kind = "direct";
   readonly #root: string;
   constructor(root = "") {
     this.#root = root;
   }
-  async read(paths: string[]): Promise<Map<string, string>> {
+  read(paths: string[]): Promise<Map<string, string>> {
     const out = new Map<string, string>();
-    await Promise.all(paths.map(async (p) => {
+    for (const p of paths) {
       try {
-        out.set(p, await Deno.readTextFile(this.#root + p));
+        out.set(p, Deno.readTextFileSync(this.#root + p));
       } catch (err) {
-        if (err instanceof Deno.errors.NotCapable) throw err;
+        if (err instanceof Deno.errors.NotCapable) {
+          return Promise.reject(err);
+        }
         // missing or unreadable: absent
       }
-    }));
-    return out;
+    }
+    return Promise.resolve(out);
   }
 }
 
@@ -68,7 +79,11 @@ export function parseTailOutput(
   return out;
 }
 
-/** Reads through one `tail` process per call. */
+/**
+ * Reads through one `tail` process per call. tail reads the files in the
+ * order given while skiff waits, so /proc/stat, read first, counts tail
+ * alone as running.
+ */
 export class TailReader implements FileReader {
   readonly kind = "tail";
   readonly #root: string;
