@@ -12,6 +12,7 @@ import {
   parseDiskstats,
   parseKeyValues,
   parseLoadavg,
+  parseMountinfo,
   parseNetDev,
   parseProcStat,
   parseUptimeMs,
@@ -25,11 +26,15 @@ import { Logger, memorySink } from "../../lib/log.ts";
 import { valueAt } from "../../lib/storage/query.ts";
 import { Database } from "../../lib/storage/rrd.ts";
 
-const NET_DEV = (rx: number, tx: number, vrx: number) =>
+const NET_DEV = (rx: number, tx: number, vrx: number, k = 0) =>
   `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
     lo: 999999     10    0    0    0     0          0         0   999999      10    0    0    0     0       0          0
-  eth0: ${rx}     10    0    0    0     0          0         0   ${tx}      10    0    0    0     0       0          0
+  eth0: ${rx}     ${10 + 100 * k}    ${
+    3 + 2 * k
+  }    0    0     0          0         ${5 * k}   ${tx}      ${
+    10 + 50 * k
+  }    ${k + 1}    0    0     0       0          0
  veth0: ${vrx}     10    0    0    0     0          0         0   0      10    0    0    0     0       0          0
  quiet: 0     0    0    0    0     0          0         0   0      0    0    0    0     0       0          0
 `;
@@ -86,7 +91,16 @@ async function fakeRoot() {
   );
   await Deno.writeTextFile(
     `${root}/sys/block/vda/queue/hw_sector_size`,
-    "512\n",
+    // a 4Kn disk: /proc/diskstats still counts 512-byte sectors
+    "4096\n",
+  );
+  await Deno.mkdir(`${root}/proc/self`, { recursive: true });
+  await Deno.writeTextFile(
+    `${root}/proc/self/mountinfo`,
+    `21 26 0:20 / /proc rw,relatime - proc proc rw
+26 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+27 26 254:0 /srv /mnt/my\\040data rw,relatime - ext4 /dev/vda rw
+`,
   );
   await Deno.writeTextFile(`${root}/proc/meminfo`, MEMINFO);
   await Deno.mkdir(`${root}/proc/sys/kernel/random`, { recursive: true });
@@ -102,7 +116,7 @@ async function fakeRoot() {
     );
     await Deno.writeTextFile(
       `${root}/proc/net/dev`,
-      NET_DEV(1000 + 1000 * k, 500 + 1000 * k, 10 + 10 * k),
+      NET_DEV(1000 + 1000 * k, 500 + 1000 * k, 10 + 10 * k, k),
     );
     await Deno.writeTextFile(
       `${root}/proc/vmstat`,
@@ -170,11 +184,29 @@ Deno.test("/proc collectors", async (t) => {
         parseKeyValues("MemTotal:  10 kB\npgpgin 5\nbad line\n"),
         new Map([["MemTotal", 10], ["pgpgin", 5]]),
       );
-      assertEquals(parseNetDev(NET_DEV(1, 2, 3))[1], {
+      assertEquals(parseNetDev(NET_DEV(1, 2, 3, 2))[1], {
         name: "eth0",
         receivedBytes: 1,
+        receivedPackets: 210,
+        receivedErrors: 7,
+        receivedDrops: 0,
+        receivedMulticast: 10,
         sentBytes: 2,
+        sentPackets: 110,
+        sentErrors: 3,
+        sentDrops: 0,
       });
+      assertEquals(
+        parseMountinfo(
+          "26 1 254:0 / / rw - ext4 /dev/vda rw\n" +
+            "27 26 254:1 / /a\\040b rw shared:1 master:2 - ext4 /dev/vda1 rw\n" +
+            "28 26 254:2 / / rw - ext4 /dev/vdb rw\nshort line\n",
+        ),
+        [
+          { major: 254, minor: 0, sourceName: "vda", mountPoint: "/" },
+          { major: 254, minor: 1, sourceName: "vda1", mountPoint: "/a b" },
+        ],
+      );
       const disks = parseDiskstats(" 8 0 sda 1 0 200 0 1 0 100 0 0 0 0\n");
       assertEquals([
         disks[0].name,
@@ -264,6 +296,21 @@ Deno.test("/proc collectors", async (t) => {
       assertAlmostEquals(at("net.veth0", "received"), 0.08, 1e-6);
       assertEquals(db.localhost.chart("net.lo"), undefined);
       assertEquals(db.localhost.chart("net.quiet"), undefined);
+      // packets and errors per second; no drops, so no net_drops ("auto");
+      // veth0 has packets (not changing), quiet has none
+      assertEquals(
+        ["received", "sent", "multicast"].map((d) => at("net_packets.eth0", d)),
+        [100, -50, 5],
+      );
+      assertEquals(
+        ["inbound", "outbound"].map((d) => at("net_errors.eth0", d)),
+        [2, -1],
+      );
+      assertEquals(db.localhost.chart("net_errors.eth0")!.detail, true);
+      assertEquals(db.localhost.chart("net_drops.eth0"), undefined);
+      assertEquals(at("net_packets.veth0", "received"), 0);
+      assertEquals(db.localhost.chart("net_packets.quiet"), undefined);
+      assertEquals(db.localhost.chart("net_packets.lo"), undefined);
       // system.net sums physical interfaces only (veth0 is virtual)
       assertEquals(at("system.net", "InOctets"), 8);
       // disks: 2048 sectors of 512 bytes per second = 1024 KiB/s; no partitions
@@ -272,6 +319,8 @@ Deno.test("/proc collectors", async (t) => {
         -512,
       ]);
       assertEquals(db.localhost.chart("disk.vda1"), undefined);
+      // family: the first mount point of the disk, as netdata
+      assertEquals(db.localhost.chart("disk.vda")!.family, "/");
       assertEquals([at("system.io", "in"), at("system.io", "out")], [
         1024,
         -512,

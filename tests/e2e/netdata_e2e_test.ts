@@ -34,6 +34,8 @@ interface NetdataDimension {
 }
 interface NetdataChart {
   updateEvery: number;
+  /** title, units, family, context, chart type, priority, detail, plugin, module */
+  meta: string;
   dimensions: Map<string, NetdataDimension>;
 }
 
@@ -78,7 +80,16 @@ async function receiveDefinitions(
         const count = splitWords(line, words);
         if (count === 0) continue;
         if (words[0] === "CHART") {
-          current = { updateEvery: Number(words[9]), dimensions: new Map() };
+          current = {
+            updateEvery: Number(words[9]),
+            meta: [
+              ...words.slice(3, 9),
+              (words[10] ?? "").split(" ").includes("detail"),
+              words[11],
+              words[12],
+            ].join(" | "),
+            dimensions: new Map(),
+          };
           charts.set(words[1], current);
         } else if (words[0] === "DIMENSION" && current) {
           current.dimensions.set(words[1], {
@@ -144,7 +155,7 @@ Deno.test({
       assert(ours.length >= 10, `skiff made ${ours.length} proc charts`);
 
       await t.step(
-        "proc charts: ids and dimension definitions equal netdata's",
+        "proc charts: ids, titles, units, families, contexts, types, priorities, detail flags, modules and dimensions equal netdata's",
         async () => {
           const wanted = new Set(ours.map((c) => c.id));
           const theirs = await receiveDefinitions(listener, (charts) => {
@@ -162,6 +173,20 @@ Deno.test({
               problems.push(
                 `${chart.id}: update every ${chart.updateEverySec}, netdata ${nd.updateEvery}`,
               );
+            }
+            const meta = [
+              chart.title,
+              chart.units,
+              chart.family,
+              chart.context,
+              chart.chartType,
+              chart.priority,
+              chart.detail,
+              chart.plugin,
+              chart.module,
+            ].join(" | ");
+            if (meta !== nd.meta) {
+              problems.push(`${chart.id}: ${meta}, netdata ${nd.meta}`);
             }
             const ids = chart.dimensions.map((d) => d.id).sort();
             const ndIds = [...nd.dimensions.keys()].sort();

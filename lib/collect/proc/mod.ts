@@ -19,10 +19,12 @@ import {
   parseDiskstats,
   parseKeyValues,
   parseLoadavg,
+  parseMountinfo,
   parseNetDev,
   parseProcStat,
   parseUptimeMs,
 } from "./parse.ts";
+import type { DiskStats, NetDevice } from "./parse.ts";
 import { chooseReader } from "./reader.ts";
 import type { FileReader } from "./reader.ts";
 
@@ -71,6 +73,13 @@ const CPU_DIMS = [
 const EXCLUDED_INTERFACES = "lo fireqos* *-ifb fwpr* fwbr* fwln*";
 /** netdata's default `exclude disks`. */
 const EXCLUDED_DISKS = "loop* ram*";
+/**
+ * /proc/diskstats counts 512-byte sectors whatever the disk's own sector
+ * size (netdata 1.37 commented out its hw_sector_size read for this, #3481).
+ */
+const SECTOR_BYTES = 512;
+/** Where a disk's mount point, its charts' family, is found. */
+const MOUNTINFO = "/proc/self/mountinfo";
 /** netdata collects the load average at most every 5 seconds. */
 const MIN_LOADAVG_UPDATE_EVERY = 5;
 
@@ -85,7 +94,7 @@ export class ProcCollector implements Collector {
   readonly #virtualNet = new Map<string, boolean>();
   readonly #disks = new Map<
     string,
-    { physical: boolean; sectorSize: number } | null
+    { physical: boolean; family: string } | null
   >();
   #lastLoadMs = 0;
   #reader: FileReader | undefined;
@@ -229,6 +238,7 @@ export class ProcCollector implements Collector {
       value: number | undefined,
       def: Omit<ChartDefinition, "history" | "updateEverySec">,
       dim: string,
+      detail = false,
     ) => {
       if (value === undefined) {
         return this.#warnOnce(def.id, `/proc/stat has no data for ${def.id}`);
@@ -239,17 +249,23 @@ export class ProcCollector implements Collector {
         1,
         "incremental",
       ]]);
+      chart.detail = detail;
       chart.dimension(dim)!.set(value, ms);
       chart.done(ut);
     };
-    single(s.interrupts, {
-      id: "system.intr",
-      title: "CPU Interrupts",
-      units: "interrupts/s",
-      family: "interrupts",
-      chartType: "line",
-      priority: 900,
-    }, "interrupts");
+    single(
+      s.interrupts,
+      {
+        id: "system.intr",
+        title: "CPU Interrupts",
+        units: "interrupts/s",
+        family: "interrupts",
+        chartType: "line",
+        priority: 900,
+      },
+      "interrupts",
+      true,
+    );
     single(s.contextSwitches, {
       id: "system.ctxt",
       title: "CPU Context Switches",
@@ -258,14 +274,19 @@ export class ProcCollector implements Collector {
       chartType: "line",
       priority: 800,
     }, "switches");
-    single(s.processesStarted, {
-      id: "system.forks",
-      title: "Started Processes",
-      units: "processes/s",
-      family: "processes",
-      chartType: "line",
-      priority: 700,
-    }, "started");
+    single(
+      s.processesStarted,
+      {
+        id: "system.forks",
+        title: "Started Processes",
+        units: "processes/s",
+        family: "processes",
+        chartType: "line",
+        priority: 700,
+      },
+      "started",
+      true,
+    );
     if (s.processesRunning !== undefined && s.processesBlocked !== undefined) {
       const chart = this.#chart({
         id: "system.processes",
@@ -412,9 +433,10 @@ export class ProcCollector implements Collector {
         units: "MiB",
         family: "system",
         chartType: "area",
-        priority: 1050,
+        priority: 1030,
         module: "/proc/meminfo",
       }, [["Committed_AS", 1, 1024, "absolute"]]);
+      committed.detail = true;
       committed.dimension("Committed_AS")!.set(get("Committed_AS"), ms);
       committed.done(ut);
     }
@@ -609,6 +631,7 @@ export class ProcCollector implements Collector {
       chart.dimension("sent")!.set(dev.sentBytes, ms);
       chart.done(ut);
     }
+    for (const dev of devices) this.#netdevDetails(dev, ms, ut);
     if (physical > 0) {
       const chart = this.#chart({
         id: "system.net",
@@ -631,11 +654,61 @@ export class ProcCollector implements Collector {
     }
   }
 
-  async #classifyDisks(names: string[]): Promise<void> {
-    for (const n of names) {
-      if (simplePatternMatch(EXCLUDED_DISKS, n)) this.#disks.set(n, null);
+  /**
+   * net_packets, net_errors and net_drops of one interface, as netdata
+   * 1.37's proc_net_dev.c: detail charts, each created once its counters
+   * are not zero ("auto"), virtual interfaces included.
+   */
+  #netdevDetails(dev: NetDevice, ms: number, ut: number): void {
+    const detail = (
+      type: string,
+      title: string,
+      units: string,
+      offset: number,
+      dims: [id: string, multiplier: number, value: number][],
+    ) => {
+      const id = `${type}.${dev.name}`;
+      if (!this.#o.host.chart(id) && dims.every(([, , v]) => v === 0)) return;
+      const chart = this.#chart({
+        id,
+        title,
+        units,
+        family: dev.name,
+        context: type.replace("_", "."),
+        chartType: "line",
+        priority: 7000 + offset,
+        module: "/proc/net/dev",
+      }, dims.map(([d, m]) => [d, m, 1, "incremental"]));
+      chart.detail = true;
+      for (const [d, , v] of dims) chart.dimension(d)!.set(v, ms);
+      chart.done(ut);
+    };
+    detail("net_packets", "Packets", "packets/s", 1, [
+      ["received", 1, dev.receivedPackets],
+      ["sent", -1, dev.sentPackets],
+      ["multicast", 1, dev.receivedMulticast],
+    ]);
+    detail("net_errors", "Interface Errors", "errors/s", 2, [
+      ["inbound", 1, dev.receivedErrors],
+      ["outbound", -1, dev.sentErrors],
+    ]);
+    detail("net_drops", "Interface Drops", "drops/s", 3, [
+      ["inbound", 1, dev.receivedDrops],
+      ["outbound", -1, dev.sentDrops],
+    ]);
+  }
+
+  /**
+   * Whole disks only, physical or virtual, and each one's family: its
+   * mount point when mounted, else its name (netdata's proc_diskstats.c).
+   */
+  async #classifyDisks(disks: DiskStats[]): Promise<void> {
+    for (const d of disks) {
+      if (simplePatternMatch(EXCLUDED_DISKS, d.name)) {
+        this.#disks.set(d.name, null);
+      }
     }
-    const unknown = names.filter((n) => !this.#disks.has(n));
+    const unknown = disks.filter((d) => !this.#disks.has(d.name));
     if (unknown.length === 0) return;
     // Whole disks have /sys/block/NAME (partitions do not: netdata charts
     // no partition I/O by default); virtual ones are also under
@@ -643,16 +716,21 @@ export class ProcCollector implements Collector {
     const sector = (n: string) => `/sys/block/${n}/queue/hw_sector_size`;
     const virtual = (n: string) => `/sys/devices/virtual/block/${n}/dev`;
     const found = await this.#files(
-      unknown.flatMap((n) => [sector(n), virtual(n)]),
+      [...unknown.flatMap((d) => [sector(d.name), virtual(d.name)]), MOUNTINFO],
     );
-    for (const n of unknown) {
-      const size = found.get(sector(n));
+    const mounts = parseMountinfo(found.get(MOUNTINFO) ?? "");
+    for (const d of unknown) {
+      const mount = mounts.find((m) =>
+        m.major === d.major && m.minor === d.minor && m.sourceName === d.name
+      );
       this.#disks.set(
-        n,
-        size === undefined ? null : {
-          physical: !found.has(virtual(n)),
-          sectorSize: Number(size.trim()) || 512,
-        },
+        d.name,
+        found.has(sector(d.name))
+          ? {
+            physical: !found.has(virtual(d.name)),
+            family: mount?.mountPoint ?? d.name,
+          }
+          : null,
       );
     }
   }
@@ -661,13 +739,13 @@ export class ProcCollector implements Collector {
     let readKb = 0;
     let writtenKb = 0;
     const disks = parseDiskstats(text);
-    await this.#classifyDisks(disks.map((d) => d.name));
+    await this.#classifyDisks(disks);
     for (const d of disks) {
       const info = this.#disks.get(d.name);
       if (!info) continue;
       if (info.physical) {
-        readKb += d.readSectors * info.sectorSize / 1024;
-        writtenKb += d.writtenSectors * info.sectorSize / 1024;
+        readKb += d.readSectors * SECTOR_BYTES / 1024;
+        writtenKb += d.writtenSectors * SECTOR_BYTES / 1024;
       } else if (
         !this.#o.host.chart(`disk.${d.name}`) && d.readSectors === 0 &&
         d.writtenSectors === 0
@@ -679,14 +757,14 @@ export class ProcCollector implements Collector {
         id: `disk.${d.name}`,
         title: "Disk I/O Bandwidth",
         units: "KiB/s",
-        family: d.name,
+        family: info.family,
         context: "disk.io",
         chartType: "area",
         priority: 2000,
         module: "/proc/diskstats",
-      }, [["reads", info.sectorSize, 1024, "incremental"], [
+      }, [["reads", SECTOR_BYTES, 1024, "incremental"], [
         "writes",
-        -info.sectorSize,
+        -SECTOR_BYTES,
         1024,
         "incremental",
       ]]);

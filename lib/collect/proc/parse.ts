@@ -111,6 +111,13 @@ export interface NetDevice {
   name: string;
   receivedBytes: number;
   sentBytes: number;
+  receivedPackets: number;
+  sentPackets: number;
+  receivedMulticast: number;
+  receivedErrors: number;
+  sentErrors: number;
+  receivedDrops: number;
+  sentDrops: number;
 }
 
 /** Parses /proc/net/dev. */
@@ -121,8 +128,19 @@ export function parseNetDev(text: string): NetDevice[] {
     if (colon < 0 || line.includes("|")) continue;
     const name = line.slice(0, colon).trim();
     const w = line.slice(colon + 1).trim().split(/\s+/);
-    if (w.length < 9) continue;
-    out.push({ name, receivedBytes: num(w[0]), sentBytes: num(w[8]) });
+    if (w.length < 12) continue;
+    out.push({
+      name,
+      receivedBytes: num(w[0]),
+      receivedPackets: num(w[1]),
+      receivedErrors: num(w[2]),
+      receivedDrops: num(w[3]),
+      receivedMulticast: num(w[7]),
+      sentBytes: num(w[8]),
+      sentPackets: num(w[9]),
+      sentErrors: num(w[10]),
+      sentDrops: num(w[11]),
+    });
   }
   return out;
 }
@@ -152,6 +170,49 @@ export function parseDiskstats(text: string): DiskStats[] {
       readSectors: num(w[5]),
       writes: num(w[7]),
       writtenSectors: num(w[9]),
+    });
+  }
+  return out;
+}
+
+/** One mount of /proc/self/mountinfo, as netdata's disk families use it. */
+export interface Mount {
+  major: number;
+  minor: number;
+  /** The base name of the mount source (`vda` for `/dev/vda`). */
+  sourceName: string;
+  mountPoint: string;
+}
+
+/** Decodes mountinfo's octal escapes (`\040` is a space). */
+function decodeOctal(s: string): string {
+  return s.replace(
+    /\\([0-7]{3})/g,
+    (_, o) => String.fromCharCode(parseInt(o, 8)),
+  );
+}
+
+/**
+ * Parses /proc/self/mountinfo in file order, keeping the first mount of a
+ * mount point, as netdata 1.37's mountinfo_read(). Lines without the `-`
+ * separator or a major:minor are skipped.
+ */
+export function parseMountinfo(text: string): Mount[] {
+  const out: Mount[] = [];
+  const seen = new Set<string>();
+  for (const line of text.split("\n")) {
+    const w = line.trim().split(/\s+/);
+    if (w.length < 5 || seen.has(w[4])) continue;
+    seen.add(w[4]);
+    const m = /^(\d+):(\d+)$/.exec(w[2]);
+    const dash = w.indexOf("-", 6);
+    if (!m || dash < 0 || w.length < dash + 3) continue;
+    const source = decodeOctal(w[dash + 2]);
+    out.push({
+      major: Number(m[1]),
+      minor: Number(m[2]),
+      sourceName: source.slice(source.lastIndexOf("/") + 1),
+      mountPoint: decodeOctal(w[4]),
     });
   }
   return out;
