@@ -128,9 +128,11 @@ async function fakeRoot() {
     );
     await Deno.writeTextFile(
       `${root}/proc/diskstats`,
-      ` 254       0 vda 10 0 ${100 + 2048 * k} 0 5 0 ${
+      ` 254       0 vda ${10 + 4 * k} 0 ${100 + 2048 * k} 0 ${5 + 2 * k} 0 ${
         50 + 1024 * k
-      } 0 0 0 0\n 254       1 vda1 10 0 100 0 5 0 50 0 0 0 0\n`,
+      } 0 2 ${100 + 500 * k} ${
+        200 + 700 * k
+      }\n 254       1 vda1 10 0 100 0 5 0 50 0 0 0 0\n`,
     );
   };
   return { root, round };
@@ -319,6 +321,21 @@ Deno.test("/proc collectors", async (t) => {
         -512,
       ]);
       assertEquals(db.localhost.chart("disk.vda1"), undefined);
+      // per second: 4 reads, 2 writes, 700 ms backlog, 500 ms busy = 50 %
+      // of one second; 2 I/Os in progress now
+      assertEquals(
+        [
+          at("disk_ops.vda", "reads"),
+          at("disk_ops.vda", "writes"),
+          at("disk_qops.vda", "operations"),
+          at("disk_backlog.vda", "backlog"),
+          at("disk_busy.vda", "busy"),
+          at("disk_util.vda", "utilization"),
+        ],
+        [4, -2, 2, 700, 500, 50],
+      );
+      assertEquals(db.localhost.chart("disk_util.vda")!.context, "disk.util");
+      assertEquals(db.localhost.chart("disk_ops.vda1"), undefined);
       // family: the first mount point of the disk, as netdata
       assertEquals(db.localhost.chart("disk.vda")!.family, "/");
       assertEquals([at("system.io", "in"), at("system.io", "out")], [

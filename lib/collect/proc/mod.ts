@@ -96,6 +96,7 @@ export class ProcCollector implements Collector {
     string,
     { physical: boolean; family: string } | null
   >();
+  readonly #lastBusyMs = new Map<string, number>();
   #lastLoadMs = 0;
   #reader: FileReader | undefined;
 
@@ -735,6 +736,100 @@ export class ProcCollector implements Collector {
     }
   }
 
+  /**
+   * disk_ops, disk_qops, disk_backlog, disk_busy and disk_util of one disk,
+   * as netdata 1.37's proc_diskstats.c: detail charts, each created once its
+   * source is not zero ("auto").
+   */
+  #diskDetails(d: DiskStats, family: string, ms: number, ut: number): void {
+    const detail = (
+      type: string,
+      title: string,
+      units: string,
+      chartType: "line" | "area",
+      priority: number,
+      auto: boolean,
+      dims: [
+        id: string,
+        multiplier: number,
+        algorithm: Algorithm,
+        value: number,
+      ][],
+    ) => {
+      const id = `${type}.${d.name}`;
+      if (!this.#o.host.chart(id) && !auto) return;
+      const chart = this.#chart({
+        id,
+        title,
+        units,
+        family,
+        context: `disk.${type.slice("disk_".length)}`,
+        chartType,
+        priority,
+        module: "/proc/diskstats",
+      }, dims.map(([dim, m, algorithm]) => [dim, m, 1, algorithm]));
+      chart.detail = true;
+      for (const [dim, , , v] of dims) chart.dimension(dim)!.set(v, ms);
+      chart.done(ut);
+    };
+    detail(
+      "disk_ops",
+      "Disk Completed I/O Operations",
+      "operations/s",
+      "line",
+      2010,
+      d.reads + d.writes + d.discards + d.flushes > 0,
+      [["reads", 1, "incremental", d.reads], [
+        "writes",
+        -1,
+        "incremental",
+        d.writes,
+      ]],
+    );
+    detail(
+      "disk_qops",
+      "Disk Current I/O Operations",
+      "operations",
+      "line",
+      2015,
+      d.queuedIos > 0,
+      [["operations", 1, "absolute", d.queuedIos]],
+    );
+    detail(
+      "disk_backlog",
+      "Disk Backlog",
+      "milliseconds",
+      "area",
+      2020,
+      d.backlogMs > 0,
+      [["backlog", 1, "incremental", d.backlogMs]],
+    );
+    if (!this.#o.host.chart(`disk_busy.${d.name}`) && d.busyMs === 0) return;
+    detail("disk_busy", "Disk Busy Time", "milliseconds", "area", 2030, true, [[
+      "busy",
+      1,
+      "incremental",
+      d.busyMs,
+    ]]);
+    // netdata: busy milliseconds since the last collection (0 before the
+    // first) over the update every, in integer percent, at most 100.
+    const last = this.#lastBusyMs.get(d.name) ?? 0;
+    this.#lastBusyMs.set(d.name, d.busyMs);
+    const utilization = Math.min(
+      100,
+      Math.trunc((d.busyMs - last) / (10 * this.updateEverySec)),
+    );
+    detail(
+      "disk_util",
+      "Disk Utilization Time",
+      "% of time working",
+      "area",
+      2040,
+      true,
+      [["utilization", 1, "absolute", utilization]],
+    );
+  }
+
   async #diskstats(text: string, ms: number, ut: number): Promise<void> {
     let readKb = 0;
     let writtenKb = 0;
@@ -771,6 +866,7 @@ export class ProcCollector implements Collector {
       chart.dimension("reads")!.set(d.readSectors, ms);
       chart.dimension("writes")!.set(d.writtenSectors, ms);
       chart.done(ut);
+      this.#diskDetails(d, info.family, ms, ut);
     }
     const io = this.#chart({
       id: "system.io",

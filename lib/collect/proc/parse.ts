@@ -154,6 +154,15 @@ export interface DiskStats {
   writtenSectors: number;
   reads: number;
   writes: number;
+  /** I/Os in progress now. */
+  queuedIos: number;
+  /** Milliseconds spent doing I/Os (netdata's busy). */
+  busyMs: number;
+  /** Weighted milliseconds spent doing I/Os (netdata's backlog). */
+  backlogMs: number;
+  /** Discards and flushes completed; 0 on kernels without them. */
+  discards: number;
+  flushes: number;
 }
 
 /** Parses /proc/diskstats. */
@@ -170,6 +179,11 @@ export function parseDiskstats(text: string): DiskStats[] {
       readSectors: num(w[5]),
       writes: num(w[7]),
       writtenSectors: num(w[9]),
+      queuedIos: num(w[11]),
+      busyMs: num(w[12]),
+      backlogMs: num(w[13]),
+      discards: w.length > 14 ? num(w[14]) : 0,
+      flushes: w.length > 18 ? num(w[18]) : 0,
     });
   }
   return out;
