@@ -287,8 +287,10 @@ Deno.test("/proc collectors", async (t) => {
         500,
         -2,
       ]);
+      // no swapping yet: its chart waits ("auto"); OOM kills are charted
+      // whenever the kernel counts them, as netdata 1.37 does
       assertEquals(db.localhost.chart("system.swapio"), undefined);
-      assertEquals(db.localhost.chart("mem.oom_kill"), undefined);
+      assertEquals(at("mem.oom_kill", "kills"), 0);
       assertAlmostEquals(at("system.uptime", "uptime"), 12345.67, 0.01);
       // network: 1000 bytes/s = 8 kilobits/s; lo excluded, quiet (no traffic) not charted
       assertEquals([at("net.eth0", "received"), at("net.eth0", "sent")], [
@@ -372,7 +374,7 @@ Deno.test("/proc collectors", async (t) => {
   );
 
   await t.step(
-    "swap i/o and OOM kills are charted once they are not zero (netdata's auto)",
+    "swap i/o is charted once not zero (auto); OOM kills if the kernel has them",
     async () => {
       const { root, round } = await fakeRoot();
       const { db, proc } = collector(root);
@@ -406,6 +408,12 @@ Deno.test("/proc collectors", async (t) => {
         -4,
       ]);
       assertEquals(at("mem.oom_kill", "kills"), 1);
+      // a kernel without the oom_kill counter: no chart
+      await Deno.writeTextFile(`${root}/proc/vmstat`, "pgpgin 1\npgpgout 1\n");
+      const other = collector(root);
+      await other.proc.collect(clock.nowMs());
+      assertEquals(other.db.localhost.chart("mem.oom_kill"), undefined);
+      assert(other.db.localhost.chart("system.pgpgio"));
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -532,7 +532,9 @@ export class ProcCollector implements Collector {
     chart.dimension("out")!.set(v.get("pgpgout")!, ms);
     chart.done(ut);
     // The rest of netdata 1.37's proc_vmstat.c: page faults always; swap
-    // i/o and OOM kills once they are not zero (netdata's "auto").
+    // i/o once not zero (netdata's "auto"); OOM kills whenever the kernel
+    // counts them: netdata reads that key with config_get_boolean(), which
+    // turns its "auto" default into "yes".
     const get = (k: string) => v.get(k) ?? 0;
     const pgfaults = this.#chart({
       id: "mem.pgfaults",
@@ -566,7 +568,7 @@ export class ProcCollector implements Collector {
       swapio.dimension("out")!.set(get("pswpout"), ms);
       swapio.done(ut);
     }
-    if (this.#o.host.chart("mem.oom_kill") || get("oom_kill")) {
+    if (v.has("oom_kill")) {
       const oom = this.#chart({
         id: "mem.oom_kill",
         title: "Out of Memory Kills",
