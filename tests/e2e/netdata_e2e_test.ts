@@ -165,6 +165,11 @@ const NOT_YET: [RegExp, string][] = [
     "cpufreq, cpuidle, throttling",
   ],
   [/^(mdstat|btrfs|powersupply_\w+|md)\./, "mdstat, btrfs, power supply"],
+  [/^mem\.edac_/, "EDAC"],
+  [
+    /^(sctp|nfsd|nfs|wireless|ipvs|ib_\w+)\./,
+    "SCTP, NFS, wireless, IPVS, InfiniBand",
+  ],
 ];
 
 const API_KEY = "11111111-2222-3333-4444-555555555555";
