@@ -1,0 +1,45 @@
+/**
+ * What each /proc module gets from the collector, and what it gives back.
+ * One module per /proc source, as netdata's proc.plugin has one per file.
+ *
+ * @module
+ */
+
+import type {
+  Algorithm,
+  Chart,
+  ChartDefinition,
+  Host,
+} from "../../storage/rrd.ts";
+
+/** A dimension: id, multiplier, divisor, algorithm and optional name. */
+export type DimSpec = [
+  id: string,
+  multiplier: number,
+  divisor: number,
+  algorithm: Algorithm,
+  name?: string,
+];
+
+/** A chart as a module defines it; history and update every are filled in. */
+export type ChartSpec = Omit<ChartDefinition, "history" | "updateEverySec"> & {
+  updateEverySec?: number;
+};
+
+/** The collector's services to its modules. */
+export interface ProcContext {
+  readonly host: Host;
+  readonly updateEverySec: number;
+  /** The chart `def.id`, created with `dims` (plugin proc.plugin) if new. */
+  chart(def: ChartSpec, dims: DimSpec[]): Chart;
+  /** Logs a warning the first time `key` is seen. */
+  warnOnce(key: string, message: string): void;
+  /** Reads files under the collector's root; missing ones are absent. */
+  files(paths: string[]): Promise<Map<string, string>>;
+}
+
+/** One /proc source: its path and what to do with its text. */
+export interface ProcModule {
+  readonly path: string;
+  collect(text: string, ms: number, ut: number): void | Promise<void>;
+}

@@ -1,0 +1,222 @@
+/**
+ * /proc/diskstats: per-disk I/O, operations, backlog, busy and utilization, and system.io, as netdata 1.37's proc_diskstats.c.
+ *
+ * @module
+ */
+
+import { simplePatternMatch } from "../../simple_pattern.ts";
+import type { Algorithm } from "../../storage/rrd.ts";
+import { parseDiskstats, parseMountinfo } from "./parse.ts";
+import type { DiskStats } from "./parse.ts";
+import type { ProcContext, ProcModule } from "./context.ts";
+
+/** netdata's default `exclude disks`. */
+const EXCLUDED_DISKS = "loop* ram*";
+
+/**
+ * /proc/diskstats counts 512-byte sectors whatever the disk's own sector
+ * size (netdata 1.37 commented out its hw_sector_size read for this, #3481).
+ */
+const SECTOR_BYTES = 512;
+
+/** Where a disk's mount point, its charts' family, is found. */
+const MOUNTINFO = "/proc/self/mountinfo";
+
+/** The /proc/diskstats module. */
+export function procDiskstats(ctx: ProcContext): ProcModule {
+  const known = new Map<string, { physical: boolean; family: string } | null>();
+  const lastBusyMs = new Map<string, number>();
+  return { path: "/proc/diskstats", collect: diskstats };
+
+  async function diskstats(
+    text: string,
+    ms: number,
+    ut: number,
+  ): Promise<void> {
+    let readKb = 0;
+    let writtenKb = 0;
+    const disks = parseDiskstats(text);
+    await classifyDisks(disks);
+    for (const d of disks) {
+      const info = known.get(d.name);
+      if (!info) continue;
+      if (info.physical) {
+        readKb += d.readSectors * SECTOR_BYTES / 1024;
+        writtenKb += d.writtenSectors * SECTOR_BYTES / 1024;
+      } else if (
+        !ctx.host.chart(`disk.${d.name}`) && d.readSectors === 0 &&
+        d.writtenSectors === 0
+      ) {
+        // netdata's "auto": a virtual disk is charted once it has I/O.
+        continue;
+      }
+      const chart = ctx.chart({
+        id: `disk.${d.name}`,
+        title: "Disk I/O Bandwidth",
+        units: "KiB/s",
+        family: info.family,
+        context: "disk.io",
+        chartType: "area",
+        priority: 2000,
+        module: "/proc/diskstats",
+      }, [["reads", SECTOR_BYTES, 1024, "incremental"], [
+        "writes",
+        -SECTOR_BYTES,
+        1024,
+        "incremental",
+      ]]);
+      chart.dimension("reads")!.set(d.readSectors, ms);
+      chart.dimension("writes")!.set(d.writtenSectors, ms);
+      chart.done(ut);
+      diskDetails(d, info.family, ms, ut);
+    }
+    const io = ctx.chart({
+      id: "system.io",
+      title: "Disk I/O",
+      units: "KiB/s",
+      family: "disk",
+      chartType: "area",
+      priority: 150,
+      module: "/proc/diskstats",
+    }, [["in", 1, 1, "incremental"], ["out", -1, 1, "incremental"]]);
+    io.dimension("in")!.set(Math.trunc(readKb), ms);
+    io.dimension("out")!.set(Math.trunc(writtenKb), ms);
+    io.done(ut);
+  }
+
+  /**
+   * Whole disks only, physical or virtual, and each one's family: its
+   * mount point when mounted, else its name (netdata's proc_diskstats.c).
+   */
+  async function classifyDisks(disks: DiskStats[]): Promise<void> {
+    for (const d of disks) {
+      if (simplePatternMatch(EXCLUDED_DISKS, d.name)) {
+        known.set(d.name, null);
+      }
+    }
+    const unknown = disks.filter((d) => !known.has(d.name));
+    if (unknown.length === 0) return;
+    // Whole disks have /sys/block/NAME (partitions do not: netdata charts
+    // no partition I/O by default); virtual ones are also under
+    // /sys/devices/virtual/block.
+    const sector = (n: string) => `/sys/block/${n}/queue/hw_sector_size`;
+    const virtual = (n: string) => `/sys/devices/virtual/block/${n}/dev`;
+    const found = await ctx.files(
+      [...unknown.flatMap((d) => [sector(d.name), virtual(d.name)]), MOUNTINFO],
+    );
+    const mounts = parseMountinfo(found.get(MOUNTINFO) ?? "");
+    for (const d of unknown) {
+      const mount = mounts.find((m) =>
+        m.major === d.major && m.minor === d.minor && m.sourceName === d.name
+      );
+      known.set(
+        d.name,
+        found.has(sector(d.name))
+          ? {
+            physical: !found.has(virtual(d.name)),
+            family: mount?.mountPoint ?? d.name,
+          }
+          : null,
+      );
+    }
+  }
+
+  /**
+   * disk_ops, disk_qops, disk_backlog, disk_busy and disk_util of one disk,
+   * as netdata 1.37's proc_diskstats.c: detail charts, each created once its
+   * source is not zero ("auto").
+   */
+  function diskDetails(
+    d: DiskStats,
+    family: string,
+    ms: number,
+    ut: number,
+  ): void {
+    const detail = (
+      type: string,
+      title: string,
+      units: string,
+      chartType: "line" | "area",
+      priority: number,
+      auto: boolean,
+      dims: [
+        id: string,
+        multiplier: number,
+        algorithm: Algorithm,
+        value: number,
+      ][],
+    ) => {
+      const id = `${type}.${d.name}`;
+      if (!ctx.host.chart(id) && !auto) return;
+      const chart = ctx.chart({
+        id,
+        title,
+        units,
+        family,
+        context: `disk.${type.slice("disk_".length)}`,
+        chartType,
+        priority,
+        module: "/proc/diskstats",
+      }, dims.map(([dim, m, algorithm]) => [dim, m, 1, algorithm]));
+      chart.detail = true;
+      for (const [dim, , , v] of dims) chart.dimension(dim)!.set(v, ms);
+      chart.done(ut);
+    };
+    detail(
+      "disk_ops",
+      "Disk Completed I/O Operations",
+      "operations/s",
+      "line",
+      2010,
+      d.reads + d.writes + d.discards + d.flushes > 0,
+      [["reads", 1, "incremental", d.reads], [
+        "writes",
+        -1,
+        "incremental",
+        d.writes,
+      ]],
+    );
+    detail(
+      "disk_qops",
+      "Disk Current I/O Operations",
+      "operations",
+      "line",
+      2015,
+      d.queuedIos > 0,
+      [["operations", 1, "absolute", d.queuedIos]],
+    );
+    detail(
+      "disk_backlog",
+      "Disk Backlog",
+      "milliseconds",
+      "area",
+      2020,
+      d.backlogMs > 0,
+      [["backlog", 1, "incremental", d.backlogMs]],
+    );
+    if (!ctx.host.chart(`disk_busy.${d.name}`) && d.busyMs === 0) return;
+    detail("disk_busy", "Disk Busy Time", "milliseconds", "area", 2030, true, [[
+      "busy",
+      1,
+      "incremental",
+      d.busyMs,
+    ]]);
+    // netdata: busy milliseconds since the last collection (0 before the
+    // first) over the update every, in integer percent, at most 100.
+    const last = lastBusyMs.get(d.name) ?? 0;
+    lastBusyMs.set(d.name, d.busyMs);
+    const utilization = Math.min(
+      100,
+      Math.trunc((d.busyMs - last) / (10 * ctx.updateEverySec)),
+    );
+    detail(
+      "disk_util",
+      "Disk Utilization Time",
+      "% of time working",
+      "area",
+      2040,
+      true,
+      [["utilization", 1, "absolute", utilization]],
+    );
+  }
+}
