@@ -119,6 +119,8 @@ export interface ChartDefinition {
   history: number;
   plugin?: string;
   module?: string;
+  /** netdata's `detail` option: shown only when asked for. */
+  detail?: boolean;
 }
 
 /** A chart: dimensions sharing one time base. */
@@ -182,6 +184,7 @@ export class Chart {
     this.entries = Math.max(5, def.history);
     this.plugin = def.plugin ?? "";
     this.module = def.module ?? "";
+    this.detail = def.detail ?? false;
   }
 
   /** The dimension `id`, or undefined. */
@@ -608,6 +611,7 @@ export class Host {
         if (def.context) existing.context = def.context;
         if (def.chartType) existing.chartType = def.chartType;
         if (def.priority !== undefined) existing.priority = def.priority;
+        if (def.detail !== undefined) existing.detail = def.detail;
         return existing;
       }
       // A new update every changes the slot grid: start the chart over,

@@ -5,12 +5,7 @@
  * @module
  */
 
-import type {
-  Algorithm,
-  Chart,
-  ChartDefinition,
-  Host,
-} from "../../storage/rrd.ts";
+import type { Algorithm, Chart, ChartDefinition } from "../../storage/rrd.ts";
 
 /** A dimension: id, multiplier, divisor, algorithm and optional name. */
 export type DimSpec = [
@@ -28,10 +23,18 @@ export type ChartSpec = Omit<ChartDefinition, "history" | "updateEverySec"> & {
 
 /** The collector's services to its modules. */
 export interface ProcContext {
-  readonly host: Host;
   readonly updateEverySec: number;
   /** The chart `def.id`, created with `dims` (plugin proc.plugin) if new. */
   chart(def: ChartSpec, dims: DimSpec[]): Chart;
+  /**
+   * netdata's "auto": the chart, as `chart` gives it, once `nonZero` has
+   * been true at one collection; undefined until then.
+   */
+  chartOnceNonZero(
+    nonZero: boolean,
+    def: ChartSpec,
+    dims: DimSpec[],
+  ): Chart | undefined;
   /** Logs a warning the first time `key` is seen. */
   warnOnce(key: string, message: string): void;
   /** Reads files under the collector's root; missing ones are absent. */

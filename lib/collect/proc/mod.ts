@@ -57,9 +57,12 @@ export class ProcCollector implements Collector {
     this.#root = options.root ?? "";
     this.#reader = options.reader;
     const ctx: ProcContext = {
-      host: options.host,
       updateEverySec: options.updateEverySec,
       chart: (def, dims) => this.#chart(def, dims),
+      chartOnceNonZero: (nonZero, def, dims) =>
+        nonZero || options.host.chart(def.id)
+          ? this.#chart(def, dims)
+          : undefined,
       warnOnce: (key, message) => this.#warnOnce(key, message),
       files: (paths) => this.#files(paths),
     };

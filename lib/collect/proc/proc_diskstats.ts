@@ -43,28 +43,28 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
       if (info.physical) {
         readKb += d.readSectors * SECTOR_BYTES / 1024;
         writtenKb += d.writtenSectors * SECTOR_BYTES / 1024;
-      } else if (
-        !ctx.host.chart(`disk.${d.name}`) && d.readSectors === 0 &&
-        d.writtenSectors === 0
-      ) {
-        // netdata's "auto": a virtual disk is charted once it has I/O.
-        continue;
       }
-      const chart = ctx.chart({
-        id: `disk.${d.name}`,
-        title: "Disk I/O Bandwidth",
-        units: "KiB/s",
-        family: info.family,
-        context: "disk.io",
-        chartType: "area",
-        priority: 2000,
-        module: "/proc/diskstats",
-      }, [["reads", SECTOR_BYTES, 1024, "incremental"], [
-        "writes",
-        -SECTOR_BYTES,
-        1024,
-        "incremental",
-      ]]);
+      // netdata's "auto": a virtual disk is charted once it has I/O.
+      const chart = ctx.chartOnceNonZero(
+        info.physical || d.readSectors + d.writtenSectors > 0,
+        {
+          id: `disk.${d.name}`,
+          title: "Disk I/O Bandwidth",
+          units: "KiB/s",
+          family: info.family,
+          context: "disk.io",
+          chartType: "area",
+          priority: 2000,
+          module: "/proc/diskstats",
+        },
+        [["reads", SECTOR_BYTES, 1024, "incremental"], [
+          "writes",
+          -SECTOR_BYTES,
+          1024,
+          "incremental",
+        ]],
+      );
+      if (!chart) continue;
       chart.dimension("reads")!.set(d.readSectors, ms);
       chart.dimension("writes")!.set(d.writtenSectors, ms);
       chart.done(ut);
@@ -138,18 +138,16 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
       units: string,
       chartType: "line" | "area",
       priority: number,
-      auto: boolean,
+      nonZero: boolean,
       dims: [
         id: string,
         multiplier: number,
         algorithm: Algorithm,
         value: number,
       ][],
-    ) => {
-      const id = `${type}.${d.name}`;
-      if (!ctx.host.chart(id) && !auto) return;
-      const chart = ctx.chart({
-        id,
+    ): boolean => {
+      const chart = ctx.chartOnceNonZero(nonZero, {
+        id: `${type}.${d.name}`,
         title,
         units,
         family,
@@ -157,10 +155,12 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
         chartType,
         priority,
         module: "/proc/diskstats",
+        detail: true,
       }, dims.map(([dim, m, algorithm]) => [dim, m, 1, algorithm]));
-      chart.detail = true;
+      if (!chart) return false;
       for (const [dim, , , v] of dims) chart.dimension(dim)!.set(v, ms);
       chart.done(ut);
+      return true;
     };
     detail(
       "disk_ops",
@@ -194,13 +194,16 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
       d.backlogMs > 0,
       [["backlog", 1, "incremental", d.backlogMs]],
     );
-    if (!ctx.host.chart(`disk_busy.${d.name}`) && d.busyMs === 0) return;
-    detail("disk_busy", "Disk Busy Time", "milliseconds", "area", 2030, true, [[
-      "busy",
-      1,
-      "incremental",
-      d.busyMs,
-    ]]);
+    const busy = detail(
+      "disk_busy",
+      "Disk Busy Time",
+      "milliseconds",
+      "area",
+      2030,
+      d.busyMs > 0,
+      [["busy", 1, "incremental", d.busyMs]],
+    );
+    if (!busy) return;
     // netdata: busy milliseconds since the last collection (0 before the
     // first) over the update every, in integer percent, at most 100.
     const last = lastBusyMs.get(d.name) ?? 0;

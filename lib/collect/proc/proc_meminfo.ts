@@ -72,8 +72,8 @@ export function procMeminfo(ctx: ProcContext): ProcModule {
         chartType: "area",
         priority: 1030,
         module: "/proc/meminfo",
+        detail: true,
       }, [["Committed_AS", 1, 1024, "absolute"]]);
-      committed.detail = true;
       committed.dimension("Committed_AS")!.set(get("Committed_AS"), ms);
       committed.done(ut);
     }
@@ -95,6 +95,7 @@ export function procMeminfo(ctx: ProcContext): ProcModule {
       chartType: "line",
       priority: 1100,
       module: "/proc/meminfo",
+      detail: true,
     }, [
       kib("Dirty"),
       kib("Writeback"),
@@ -102,7 +103,6 @@ export function procMeminfo(ctx: ProcContext): ProcModule {
       kib("NfsWriteback"),
       kib("Bounce"),
     ]);
-    writeback.detail = true;
     set(writeback, [
       ["Dirty", "Dirty"],
       ["Writeback", "Writeback"],
@@ -119,6 +119,7 @@ export function procMeminfo(ctx: ProcContext): ProcModule {
       chartType: "stacked",
       priority: 1101,
       module: "/proc/meminfo",
+      detail: true,
     }, [
       kib("Slab"),
       kib("KernelStack"),
@@ -126,7 +127,6 @@ export function procMeminfo(ctx: ProcContext): ProcModule {
       kib("VmallocUsed"),
       ...(percpu ? [kib("Percpu")] : []),
     ]);
-    kernel.detail = true;
     set(kernel, [
       ["Slab", "Slab"],
       ["KernelStack", "KernelStack"],
@@ -142,8 +142,8 @@ export function procMeminfo(ctx: ProcContext): ProcModule {
       chartType: "stacked",
       priority: 1200,
       module: "/proc/meminfo",
+      detail: true,
     }, [kib("reclaimable"), kib("unreclaimable")]);
-    slab.detail = true;
     set(slab, [["reclaimable", "SReclaimable"], [
       "unreclaimable",
       "SUnreclaim",

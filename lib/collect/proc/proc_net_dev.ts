@@ -41,28 +41,27 @@ export function procNetDev(ctx: ProcContext): ProcModule {
         physicalIn += dev.receivedBytes;
         physicalOut += dev.sentBytes;
       }
-      if (
-        !ctx.host.chart(`net.${dev.name}`) && dev.receivedBytes === 0 &&
-        dev.sentBytes === 0
-      ) {
-        // netdata's "auto": an interface is charted once it has traffic.
-        continue;
-      }
-      const chart = ctx.chart({
-        id: `net.${dev.name}`,
-        title: "Bandwidth",
-        units: "kilobits/s",
-        family: dev.name,
-        context: "net.net",
-        chartType: "area",
-        priority: 7000,
-        module: "/proc/net/dev",
-      }, [["received", 8, 1000, "incremental"], [
-        "sent",
-        -8,
-        1000,
-        "incremental",
-      ]]);
+      // netdata's "auto": an interface is charted once it has traffic.
+      const chart = ctx.chartOnceNonZero(
+        dev.receivedBytes + dev.sentBytes > 0,
+        {
+          id: `net.${dev.name}`,
+          title: "Bandwidth",
+          units: "kilobits/s",
+          family: dev.name,
+          context: "net.net",
+          chartType: "area",
+          priority: 7000,
+          module: "/proc/net/dev",
+        },
+        [["received", 8, 1000, "incremental"], [
+          "sent",
+          -8,
+          1000,
+          "incremental",
+        ]],
+      );
+      if (!chart) continue;
       chart.dimension("received")!.set(dev.receivedBytes, ms);
       chart.dimension("sent")!.set(dev.sentBytes, ms);
       chart.done(ut);
@@ -103,10 +102,8 @@ export function procNetDev(ctx: ProcContext): ProcModule {
       offset: number,
       dims: [id: string, multiplier: number, value: number][],
     ) => {
-      const id = `${type}.${dev.name}`;
-      if (!ctx.host.chart(id) && dims.every(([, , v]) => v === 0)) return;
-      const chart = ctx.chart({
-        id,
+      const chart = ctx.chartOnceNonZero(dims.some(([, , v]) => v !== 0), {
+        id: `${type}.${dev.name}`,
         title,
         units,
         family: dev.name,
@@ -114,8 +111,9 @@ export function procNetDev(ctx: ProcContext): ProcModule {
         chartType: "line",
         priority: 7000 + offset,
         module: "/proc/net/dev",
+        detail: true,
       }, dims.map(([d, m]) => [d, m, 1, "incremental"]));
-      chart.detail = true;
+      if (!chart) return;
       for (const [d, , v] of dims) chart.dimension(d)!.set(v, ms);
       chart.done(ut);
     };

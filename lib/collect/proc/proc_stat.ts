@@ -74,7 +74,6 @@ export function procStat(ctx: ProcContext): ProcModule {
       value: number | undefined,
       def: Omit<ChartDefinition, "history" | "updateEverySec">,
       dim: string,
-      detail = false,
     ) => {
       if (value === undefined) {
         return ctx.warnOnce(def.id, `/proc/stat has no data for ${def.id}`);
@@ -85,7 +84,6 @@ export function procStat(ctx: ProcContext): ProcModule {
         1,
         "incremental",
       ]]);
-      chart.detail = detail;
       chart.dimension(dim)!.set(value, ms);
       chart.done(ut);
     };
@@ -98,9 +96,9 @@ export function procStat(ctx: ProcContext): ProcModule {
         family: "interrupts",
         chartType: "line",
         priority: 900,
+        detail: true,
       },
       "interrupts",
-      true,
     );
     single(s.contextSwitches, {
       id: "system.ctxt",
@@ -119,9 +117,9 @@ export function procStat(ctx: ProcContext): ProcModule {
         family: "processes",
         chartType: "line",
         priority: 700,
+        detail: true,
       },
       "started",
-      true,
     );
     if (s.processesRunning !== undefined && s.processesBlocked !== undefined) {
       const chart = ctx.chart({

@@ -47,15 +47,14 @@ export function procVmstat(ctx: ProcContext): ProcModule {
       chartType: "line",
       priority: 1040,
       module: "/proc/vmstat",
+      detail: true,
     }, [["minor", 1, 1, "incremental"], ["major", -1, 1, "incremental"]]);
-    pgfaults.detail = true;
     pgfaults.dimension("minor")!.set(get("pgfault"), ms);
     pgfaults.dimension("major")!.set(get("pgmajfault"), ms);
     pgfaults.done(ut);
-    if (
-      ctx.host.chart("system.swapio") || get("pswpin") || get("pswpout")
-    ) {
-      const swapio = ctx.chart({
+    const swapio = ctx.chartOnceNonZero(
+      get("pswpin") + get("pswpout") > 0,
+      {
         id: "system.swapio",
         title: "Swap I/O",
         units: "KiB/s",
@@ -63,10 +62,13 @@ export function procVmstat(ctx: ProcContext): ProcModule {
         chartType: "area",
         priority: 250,
         module: "/proc/vmstat",
-      }, [
+      },
+      [
         ["in", PAGE_SIZE, 1024, "incremental"],
         ["out", -PAGE_SIZE, 1024, "incremental"],
-      ]);
+      ],
+    );
+    if (swapio) {
       swapio.dimension("in")!.set(get("pswpin"), ms);
       swapio.dimension("out")!.set(get("pswpout"), ms);
       swapio.done(ut);
@@ -80,8 +82,8 @@ export function procVmstat(ctx: ProcContext): ProcModule {
         chartType: "line",
         priority: 1020,
         module: "/proc/vmstat",
+        detail: true,
       }, [["kills", 1, 1, "incremental"]]);
-      oom.detail = true;
       oom.dimension("kills")!.set(get("oom_kill"), ms);
       oom.done(ut);
     }
