@@ -23,6 +23,7 @@ import { aggregate } from "../../lib/storage/query.ts";
 import type { AggregateResult } from "../../lib/storage/query.ts";
 import { Chart, Database } from "../../lib/storage/rrd.ts";
 import type { Dimension } from "../../lib/storage/rrd.ts";
+import { edgeHost } from "../helpers/format.ts";
 
 /** One unit of measured work and how many items it handles. */
 export interface Workload {
@@ -158,17 +159,7 @@ export function formatWorkload(lines = 100_000): Workload {
   const user = cpu.addDimension("user");
   const m: MetricFormat = {
     prefix: "netdata",
-    host: {
-      hostname: "edge-1",
-      tags: "",
-      labelsConfigured: true,
-      labels: [["_is_ephemeral", "false"]],
-      suffix: "",
-      program: "skiff",
-      programVersion: "0.1.0",
-      variables: new Map(),
-      nowMs: 0,
-    },
+    host: edgeHost(),
     chart: "system.cpu",
     dimension: "user",
     value: "",
@@ -215,17 +206,7 @@ export function remoteWriteWorkload(charts: number, dims: number): Workload {
     };
   });
   const batch = new BatchWriter();
-  const host = {
-    hostname: "edge-1",
-    tags: "",
-    labelsConfigured: true,
-    labels: [["_is_ephemeral", "false"]] as [string, string][],
-    suffix: "",
-    program: "skiff",
-    programVersion: "0.1.0",
-    variables: new Map<string, number>(),
-    nowMs: 1_700_000_000_000,
-  };
+  const host = edgeHost({ nowMs: 1_700_000_000_000 });
   const m: MetricFormat = {
     prefix: "netdata",
     host,

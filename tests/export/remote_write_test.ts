@@ -19,6 +19,7 @@ import {
 } from "../../lib/export/connectors/remote_write.ts";
 import type { MetricFormat } from "../../lib/export/connectors/types.ts";
 import { Chart } from "../../lib/storage/rrd.ts";
+import { edgeHost } from "../helpers/format.ts";
 
 interface Series {
   labels: Record<string, string>;
@@ -69,17 +70,11 @@ function request(conf: string, charts: Chart[], variables = new Map()) {
   assertEquals(errors, []);
   const c = remoteWrite(config.exporting[0]);
   const out = new BatchWriter();
-  const host = {
-    hostname: "edge-1",
-    tags: "",
-    labelsConfigured: true,
-    labels: [["site", 'north "pole"']] as [string, string][],
-    suffix: "",
-    program: "skiff",
-    programVersion: "0.1.0",
+  const host = edgeHost({
+    labels: [["site", 'north "pole"']],
     variables,
     nowMs: 1_700_000_000_500,
-  };
+  });
   c.startHost!(host);
   for (const chart of charts) {
     for (const d of chart.dimensions) {
