@@ -22,7 +22,7 @@ import {
   SECTIONS,
   sectionSpec,
 } from "./schema.ts";
-import type { KeySpec } from "./schema.ts";
+import type { CapabilityName, KeySpec } from "./schema.ts";
 import {
   parseBindAddress,
   parseDestinationList,
@@ -39,6 +39,7 @@ import type { LogLevel } from "../log.ts";
 export type { Destination } from "./destination.ts";
 export type { ExportingInstance } from "./exporting.ts";
 export type { ConfigMessage } from "./values.ts";
+export type { CapabilityName } from "./schema.ts";
 
 /** `data source`, canonical. */
 export type DataSource = "as collected" | "average" | "sum";
@@ -129,6 +130,9 @@ export interface Config {
     timeoutSec: number;
     reconnectDelaySec: number;
     forwardReceivedHosts: boolean;
+    enableCompression: boolean;
+    /** Capability names not offered (skiff's `disabled capabilities`). */
+    disabledCapabilities: CapabilityName[];
   };
 }
 
@@ -140,6 +144,14 @@ export interface StreamKey {
   maxHosts: number;
   maxChartsPerHost: number;
   maxDimensionsPerChart: number;
+  /** Grant children compression when they offer it. */
+  enableCompression: boolean;
+  /** Ask children to replay what they collected while away. */
+  enableReplication: boolean;
+  secondsToReplicate: number;
+  replicationStepSec: number;
+  /** Capability names not granted (skiff's `disabled capabilities`). */
+  disabledCapabilities: CapabilityName[];
 }
 
 /** The result of {@link parseConfig}. */
@@ -681,6 +693,8 @@ export function parseConfig(
       timeoutSec: get("stream", "timeout seconds", 60),
       reconnectDelaySec: get("stream", "reconnect delay seconds", 5),
       forwardReceivedHosts: get("stream", "forward received hosts", false),
+      enableCompression: get("stream", "enable compression", true),
+      disabledCapabilities: words(get("stream", "disabled capabilities", "")),
     },
   };
   if (netdataIgnored.length > 0) {
@@ -720,6 +734,11 @@ export function listenerWarnings(c: Config): ConfigMessage[] {
   return [];
 }
 
+/** The capability names of a `disabled capabilities` list (checked by the schema). */
+function words(list: string): CapabilityName[] {
+  return list.toLowerCase().split(/\s+/).filter((w) => w !== "") as CapabilityName[];
+}
+
 /** An API key section from its typed values (undefined: the default). */
 function streamKeyOf(
   value: (key: string) => unknown,
@@ -738,6 +757,11 @@ function streamKeyOf(
     maxHosts: val("max hosts", 100),
     maxChartsPerHost: val("max charts per host", 10000),
     maxDimensionsPerChart: val("max dimensions per chart", 1000),
+    enableCompression: val("enable compression", true),
+    enableReplication: val("enable replication", true),
+    secondsToReplicate: val("seconds to replicate", 86400),
+    replicationStepSec: val("seconds per replication step", 600),
+    disabledCapabilities: words(val("disabled capabilities", "")),
   };
 }
 

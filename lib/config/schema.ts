@@ -21,7 +21,10 @@ export interface KeySpec {
   doc: string;
   min?: number;
   max?: number;
-  /** For `choice`: accepted word -> canonical value (aliases map too). */
+  /**
+   * For `choice`: accepted word -> canonical value (aliases map too); for
+   * `list`: the words a list may hold.
+   */
   choices?: Record<string, string>;
   /** The property of the typed config that holds the value. */
   field?: string;
@@ -176,6 +179,26 @@ export const PLUGIN_SECTION_KEYS: KeySpec[] = [
 export const API_KEY_SECTION =
   /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** A stream capability a config may turn off (bits in lib/stream/handshake.ts). */
+export type CapabilityName =
+  | "hlabels"
+  | "claim"
+  | "clabels"
+  | "compression"
+  | "functions"
+  | "replication"
+  | "binary";
+
+const CAPABILITY_CHOICES: Record<CapabilityName, CapabilityName> = {
+  hlabels: "hlabels",
+  claim: "claim",
+  clabels: "clabels",
+  compression: "compression",
+  functions: "functions",
+  replication: "replication",
+  binary: "binary",
+};
+
 /** The keys of an API key section. */
 export const API_KEY_SECTION_KEYS: KeySpec[] = [
   {
@@ -198,6 +221,43 @@ export const API_KEY_SECTION_KEYS: KeySpec[] = [
     defaultNote: "[global] history",
     min: 5,
     doc: "entries kept per dimension of hosts received with this key",
+  },
+  {
+    key: "enable compression",
+    kind: "bool",
+    default: "yes",
+    doc:
+      "let children compress their stream (LZ4, as netdata 1.37 frames it) when they offer to",
+  },
+  {
+    key: "enable replication",
+    kind: "bool",
+    default: "yes",
+    doc:
+      "after each (re)connect, ask a child for what it collected while it was away, so its data has no hole; no: ask for nothing (the child still stamps its own collections), as 1.37",
+  },
+  {
+    key: "seconds to replicate",
+    kind: "int",
+    default: "86400",
+    min: 0,
+    doc:
+      "the most a child is asked to replay for a chart skiff has no data of; never more than the history kept",
+  },
+  {
+    key: "seconds per replication step",
+    kind: "int",
+    default: "600",
+    min: 1,
+    doc: "the most one replay request asks for; a longer gap takes several",
+  },
+  {
+    key: "disabled capabilities",
+    kind: "list",
+    default: "",
+    choices: CAPABILITY_CHOICES,
+    doc:
+      "skiff: stream capabilities not granted to children with this key, from hlabels claim clabels compression functions replication binary",
   },
   {
     key: "max hosts",
@@ -822,6 +882,21 @@ e.g. [graphite:my_graphite]
         default: "5",
         min: 1,
         doc: "first wait before reconnecting; doubles up to 60",
+      },
+      {
+        key: "enable compression",
+        kind: "bool",
+        default: "yes",
+        doc:
+          "compress the stream (LZ4, as netdata 1.37 frames it) when the parent grants it",
+      },
+      {
+        key: "disabled capabilities",
+        kind: "list",
+        default: "",
+        choices: CAPABILITY_CHOICES,
+        doc:
+          "skiff: stream capabilities not offered to the parent, from hlabels claim clabels compression functions replication binary",
       },
       {
         key: "forward received hosts",

@@ -84,6 +84,20 @@ export function parseValue(
       }
       return c;
     }
+    case "list": {
+      if (spec.choices) {
+        for (const word of raw.split(/\s+/)) {
+          if (word !== "" && spec.choices[word.toLowerCase()] === undefined) {
+            throw new ValueError(
+              `"${word}" is not one of ${
+                Object.keys(spec.choices).map((k) => `"${k}"`).join(", ")
+              }`,
+            );
+          }
+        }
+      }
+      return raw;
+    }
     default:
       return raw;
   }

@@ -2,21 +2,15 @@
  * netdata's streaming handshake, pure: telling a stream request from an HTTP
  * one by its first bytes, parsing `STREAM key=...&hostname=... HTTP/1.1`
  * (1.37 children; values are not percent-encoded) or the older
- * `GET /stream?key=...` form, deciding whether it may stream, and the exact
- * answers netdata 1.37 gives.
+ * `GET /stream?key=...` form, deciding whether it may stream, negotiating
+ * capabilities (the `ver=` bitmask, intersected, as netdata 1.37 does), and
+ * the exact answers netdata 1.37 gives.
  *
  * @module
  */
 
-import type { StreamKey } from "../config/mod.ts";
+import type { CapabilityName, StreamKey } from "../config/mod.ts";
 import { simplePatternMatch } from "../simple_pattern.ts";
-
-/**
- * The protocol version skiff answers: 4 is plain text with host and chart
- * labels and claiming, without compression (5) or the capability-negotiated
- * features (replication, functions), which skiff does not implement.
- */
-export const STREAM_VERSION = 4;
 
 /** netdata's ready answers, by what the child understands. */
 export const READY_V1 = "Hit me baby, push them over...";
@@ -41,7 +35,43 @@ export const CAP = {
   CLAIM: 1 << 8,
   CLABELS: 1 << 9,
   COMPRESSION: 1 << 10,
+  FUNCTIONS: 1 << 11,
+  REPLICATION: 1 << 12,
+  BINARY: 1 << 13,
 } as const;
+
+/**
+ * Every capability skiff implements: netdata 1.37's STREAM_OUR_CAPABILITIES
+ * (16376 with compression). BINARY only lets a sender cut a compressed
+ * message inside a line, which skiff's line splitter takes as it comes.
+ */
+export const OUR_CAPABILITIES = CAP.V1 | CAP.V2 | CAP.VN | CAP.VCAPS |
+  CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION | CAP.FUNCTIONS |
+  CAP.REPLICATION | CAP.BINARY;
+
+/** The capabilities a config can turn off, by the names skiff's keys use. */
+export const CAPABILITY_NAMES: Record<CapabilityName, number> = {
+  hlabels: CAP.HLABELS,
+  claim: CAP.CLAIM,
+  clabels: CAP.CLABELS,
+  compression: CAP.COMPRESSION,
+  functions: CAP.FUNCTIONS,
+  replication: CAP.REPLICATION,
+  binary: CAP.BINARY,
+};
+
+/** The capability bits of `names`. */
+export function capabilityBits(names: readonly CapabilityName[]): number {
+  let bits = 0;
+  for (const n of names) bits |= CAPABILITY_NAMES[n];
+  return bits;
+}
+
+/** `caps` as netdata logs them (log_receiver_capabilities): `VCAPS HLABELS ...`. */
+export function capabilityList(caps: number): string {
+  return Object.entries(CAP).filter(([, bit]) => caps & bit).map(([n]) => n)
+    .join(" ");
+}
 
 /** What a child asked for. */
 export interface StreamRequest {
@@ -66,16 +96,43 @@ export function isStreamRequest(firstLine: string): boolean {
     firstLine.startsWith("GET /stream?");
 }
 
-/** netdata's convert_stream_version_to_capabilities(), for the bits skiff uses. */
+/**
+ * netdata 1.37's convert_stream_version_to_capabilities(): an old protocol
+ * version (1 to 5) or a capability bitmask (1.37 children send ver=16376),
+ * reduced to the newest way of negotiating it offers and to what skiff
+ * implements.
+ */
 export function versionToCapabilities(version: number): number {
-  if (version <= 1) return CAP.V1;
-  if (version < 3) return CAP.V2 | CAP.HLABELS;
-  if (version === 3) return CAP.VN | CAP.HLABELS | CAP.CLAIM;
-  if (version === 4) return CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS;
-  if (version === 5) {
-    return CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION;
-  }
-  return version; // a capability bitmask (1.37 sends ver=16376)
+  let caps: number;
+  if (version <= 1) caps = CAP.V1;
+  else if (version < 3) caps = CAP.V2 | CAP.HLABELS;
+  else if (version === 3) caps = CAP.VN | CAP.HLABELS | CAP.CLAIM;
+  else if (version === 4) {
+    caps = CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS;
+  } else if (version === 5) {
+    caps = CAP.VN | CAP.HLABELS | CAP.CLAIM | CAP.CLABELS | CAP.COMPRESSION;
+  } else caps = version;
+  if (caps & CAP.VCAPS) caps &= ~(CAP.V1 | CAP.V2 | CAP.VN);
+  if (caps & CAP.VN) caps &= ~(CAP.V1 | CAP.V2);
+  if (caps & CAP.V2) caps &= ~CAP.V1;
+  return caps & OUR_CAPABILITIES;
+}
+
+/**
+ * What a parent grants: the child's capabilities less those this parent
+ * has turned off (compression off for the key, skiff's `disabled
+ * capabilities`). As 1.37, replication stays granted when `enable
+ * replication = no`: the child is then asked for nothing to replay.
+ */
+export function grantCapabilities(childCaps: number, disabled: number): number {
+  return childCaps & ~disabled;
+}
+
+/** netdata's stream_capabilities_to_vn(): the old version for a VN-only child. */
+export function capabilitiesToVersion(caps: number): number {
+  if (caps & CAP.COMPRESSION) return 5;
+  if (caps & CAP.CLABELS) return 4;
+  return 3;
 }
 
 const GUID =
@@ -223,12 +280,11 @@ export function decideAccess(
   return { ok: true, key };
 }
 
-/** The ready answer for a child's capabilities: version 4 when it negotiates. */
-export function readyAnswer(capabilities: number): string {
-  if (capabilities & (CAP.VCAPS | CAP.VN)) {
-    return `${READY_VN}${STREAM_VERSION}`;
-  }
-  if (capabilities & CAP.V2) return READY_V2;
+/** The ready answer for the capabilities granted, as netdata 1.37 words it. */
+export function readyAnswer(granted: number): string {
+  if (granted & CAP.VCAPS) return `${READY_VN}${granted}`;
+  if (granted & CAP.VN) return `${READY_VN}${capabilitiesToVersion(granted)}`;
+  if (granted & CAP.V2) return READY_V2;
   return READY_V1;
 }
 

@@ -19,7 +19,8 @@ import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
 import { SKIFF_VERSION } from "../collect/plugins_d.ts";
-import { READY_V1, READY_V2, READY_VN, STREAM_VERSION } from "./handshake.ts";
+import { READY_V1, READY_V2, READY_VN } from "./handshake.ts";
+const STREAM_VERSION = 4;
 
 /** A sender drops the connection when more than this waits to be written. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
