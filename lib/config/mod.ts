@@ -736,7 +736,9 @@ export function listenerWarnings(c: Config): ConfigMessage[] {
 
 /** The capability names of a `disabled capabilities` list (checked by the schema). */
 function words(list: string): CapabilityName[] {
-  return list.toLowerCase().split(/\s+/).filter((w) => w !== "") as CapabilityName[];
+  return list.toLowerCase().split(/\s+/).filter((w) =>
+    w !== ""
+  ) as CapabilityName[];
 }
 
 /** An API key section from its typed values (undefined: the default). */

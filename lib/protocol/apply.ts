@@ -56,6 +56,11 @@ export class HostWriter implements ProtocolHandler {
     this.#o = options;
   }
 
+  /** The chart of the last CHART or BEGIN line, until END or FLUSH. */
+  get currentChart(): Chart | undefined {
+    return this.#chart;
+  }
+
   chart(c: ChartCommand): void {
     const limits = this.#o.limits;
     if (

@@ -92,6 +92,30 @@ export class Dimension {
     this.values = new Uint32Array(options.entries).fill(SN_EMPTY_SLOT);
   }
 
+  /**
+   * Stores a point a child replayed (netdata's RSET) in ring slot `slot`
+   * (from {@link Chart.replaySlot}) for time `endSec`; NaN stores an empty
+   * slot.
+   */
+  storeReplayed(
+    slot: number,
+    endSec: number,
+    value: number,
+    reset: boolean,
+  ): void {
+    if (Number.isNaN(value)) {
+      this.values[slot] = SN_EMPTY_SLOT;
+    } else {
+      this.values[slot] = packStorageNumber(
+        value,
+        reset ? SN_DEFAULT_FLAGS | SN_FLAG_RESET : SN_DEFAULT_FLAGS,
+      );
+    }
+    this.lastStoredValue = value;
+    this.lastCollectedTimeMs = endSec * 1000;
+    this.collectionsCounter++;
+  }
+
   /** Records a collected value at `timeMs` (netdata's rrddim_set). */
   set(value: number, timeMs: number): void {
     this.lastCollectedTimeMs = timeMs;
@@ -238,6 +262,45 @@ export class Chart {
     let slot = this.currentEntry - 1 - back;
     slot %= this.entries;
     return slot < 0 ? slot + this.entries : slot;
+  }
+
+  /**
+   * Makes the ring slot for a point a child replays at aligned time
+   * `endSec` (netdata's RBEGIN with timestamps) and returns its index: a
+   * slot after the newest advances the ring, leaving the slots between
+   * empty (all of them when the jump is longer than the ring); a slot the
+   * ring still holds is returned to be overwritten. -1 when `endSec` is
+   * off this chart's grid or older than the ring. As RBEGIN, the chart's
+   * last collected and last updated times move to `endSec`.
+   */
+  replaySlot(endSec: number): number {
+    const ue = this.updateEverySec;
+    if (!Number.isInteger(endSec) || endSec <= 0 || endSec % ue !== 0) {
+      return -1;
+    }
+    const last = this.lastEntrySec();
+    if (this.counter > 0 && endSec <= last) {
+      return endSec < this.firstEntrySec() ? -1 : this.slotOf(endSec);
+    }
+    let steps = this.counter === 0 ? 1 : (endSec - last) / ue;
+    if (steps > this.entries) {
+      for (const d of this.dimensions) d.values.fill(SN_EMPTY_SLOT);
+      this.counter += steps - this.entries;
+      this.currentEntry = (this.currentEntry + steps - this.entries) %
+        this.entries;
+      steps = this.entries;
+    }
+    let slot = this.currentEntry;
+    for (; steps > 0; steps--) {
+      slot = this.currentEntry;
+      for (const d of this.dimensions) d.values[slot] = SN_EMPTY_SLOT;
+      this.currentEntry = slot + 1 >= this.entries ? 0 : slot + 1;
+      this.counter++;
+    }
+    this.lastUpdatedUt = endSec * USEC_PER_SEC;
+    this.lastCollectedUt = endSec * USEC_PER_SEC;
+    this.counterDone++;
+    return slot;
   }
 
   #alignLastCollected(): void {

@@ -1,7 +1,8 @@
 /**
  * The streaming receiver (a netdata parent): listens on `[web] bind to`,
  * tells a `STREAM ...` request from HTTP by its first line, checks the API
- * key, answers as netdata 1.37 does with protocol version 4, and applies
+ * key, negotiates capabilities as a netdata 1.37 parent (compression and
+ * replication included), and applies
  * the child's plain-text stream to its host in storage through the shared
  * protocol parser. A child that sends garbage, an oversize line or nothing
  * for the idle timeout is disconnected and logged; nothing already stored
@@ -21,7 +22,7 @@
 
 import type { Clock } from "../clock.ts";
 import { heartbeat, sleep, TimeoutError, withTimeout } from "../clock.ts";
-import type { Config } from "../config/mod.ts";
+import type { Config, StreamKey } from "../config/mod.ts";
 import { hostPort, parseBindAddress } from "../config/destination.ts";
 import { writeAll } from "./conn.ts";
 import type { Logger, LogLevel } from "../log.ts";
@@ -31,7 +32,11 @@ import { LineSplitter } from "../protocol/lines.ts";
 import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
 import type { Database, Host } from "../storage/rrd.ts";
 import {
+  CAP,
+  capabilityBits,
+  capabilityList,
   decideAccess,
+  grantCapabilities,
   httpResponse,
   isStreamRequest,
   parseStreamRequest,
@@ -39,6 +44,8 @@ import {
   refusalAnswer,
   StreamRequestError,
 } from "./handshake.ts";
+import { CompressionError, StreamDecompressor } from "./compression.ts";
+import { ReplayReceiver } from "./replication.ts";
 
 /** The most a request head may take (netdata's HTTP_HEADER_SIZE). */
 export const MAX_HEAD_BYTES = 8192;
@@ -69,21 +76,14 @@ export interface ReceiverOptions {
 
 /**
  * Keywords a netdata child may send that skiff takes and ignores: claiming,
- * and commands of features it does not negotiate (replication, functions).
+ * and functions (a child declares them; skiff never calls one). Replication
+ * is handled (lib/stream/replication.ts).
  */
 const IGNORED_KEYWORDS = new Set([
   "CLAIMED_ID",
   "FUNCTION",
   "FUNCTION_RESULT_BEGIN",
   "FUNCTION_RESULT_END",
-  "REPLAY_CHART",
-  "REPLAY_BEGIN",
-  "REPLAY_SET",
-  "REPLAY_RRDDIM_STATE",
-  "REPLAY_RRDSET_STATE",
-  "REPLAY_END",
-  "CHART_DEFINITION_END",
-  "RSET",
 ]);
 
 /**
@@ -117,6 +117,10 @@ export interface ReceiverStats {
   refused: number;
   disconnected: number;
   linesReceived: number;
+  /** Bytes read from children after their request, as on the wire. */
+  bytesReceived: number;
+  /** The same, once decompressed: the text of their streams. */
+  textBytesReceived: number;
   /** Accept calls that failed (EMFILE...) and were retried. */
   acceptErrors: number;
   /** Connections closed at once: over an unauthenticated connection cap. */
@@ -160,6 +164,8 @@ export class StreamReceiver {
     refused: 0,
     disconnected: 0,
     linesReceived: 0,
+    bytesReceived: 0,
+    textBytesReceived: 0,
     acceptErrors: 0,
     overLimit: 0,
     requestTimeouts: 0,
@@ -446,7 +452,7 @@ export class StreamReceiver {
   async #readRequest(
     conn: Deno.Conn,
     peer: string,
-  ): Promise<{ head: string; rest: string } | undefined> {
+  ): Promise<{ head: string; rest: Uint8Array } | undefined> {
     const timeoutSec = this.#config.web.firstRequestTimeoutSec;
     const stop = new AbortController();
     const expired = this.#clock.sleepUntil(
@@ -454,8 +460,8 @@ export class StreamReceiver {
       stop.signal,
     ).then(() => -1 as const, () => -2 as const);
     const buf = new Uint8Array(MAX_HEAD_BYTES);
-    const decoder = new TextDecoder();
-    let head = "";
+    // Bytes, not text: what follows the head may be a compressed stream.
+    let raw = new Uint8Array(0);
     let received = 0;
     try {
       for (;;) {
@@ -477,15 +483,18 @@ export class StreamReceiver {
           return undefined;
         }
         received += n;
-        head += decoder.decode(buf.subarray(0, n), { stream: true });
-        const end = head.search(/\r?\n\r?\n/);
-        if (end >= 0) {
+        const more = new Uint8Array(raw.length + n);
+        more.set(raw);
+        more.set(buf.subarray(0, n), raw.length);
+        raw = more;
+        const end = headEnd(raw);
+        if (end) {
           return {
-            head: head.slice(0, end),
-            rest: head.slice(end).replace(/^\r?\n\r?\n/, ""),
+            head: new TextDecoder().decode(raw.subarray(0, end.head)),
+            rest: raw.slice(end.rest),
           };
         }
-        if (head.length > MAX_HEAD_BYTES) {
+        if (raw.length > MAX_HEAD_BYTES) {
           this.#say(
             "warn",
             `${peer}: request head over ${MAX_HEAD_BYTES} bytes; closing`,
@@ -585,21 +594,31 @@ export class StreamReceiver {
     host.orphan = false;
     host.disconnectedAtMs = 0;
     this.stats.accepted++;
+    const key = decision.key;
+    const granted = grantCapabilities(
+      req.capabilities,
+      capabilityBits(key.disabledCapabilities) |
+        (key.enableCompression ? 0 : CAP.COMPRESSION),
+    );
+    const answer = readyAnswer(granted);
     this.#say(
       "info",
       `STREAM ${req.hostname} [receive from ${peer}]: accepted (machine GUID ${req.machineGuid}, ${
         req.userAgent || "no user agent"
-      }); answering protocol version 4`,
+      }); answering "${answer}" (capabilities: ${
+        capabilityList(granted) || "none"
+      })`,
     );
     this.onHostConnected?.(host);
     try {
-      await write(conn, readyAnswer(req.capabilities));
+      await write(conn, answer);
       await this.#receive(
         conn,
         host,
         peer,
         req.updateEverySec,
-        decision.key,
+        key,
+        granted,
         rest,
       );
     } finally {
@@ -615,16 +634,33 @@ export class StreamReceiver {
     host: Host,
     peer: string,
     updateEverySec: number,
-    key: {
-      historyEntries: number;
-      maxChartsPerHost: number;
-      maxDimensionsPerChart: number;
-    },
-    already: string,
+    key: StreamKey,
+    granted: number,
+    already: Uint8Array,
   ): Promise<void> {
     const web = this.#config.web;
-    const writer = new HostWriter(host, {
-      clock: this.#clock,
+    const clock = this.#clock;
+    const where = `STREAM ${host.hostname} [receive from ${peer}]`;
+    // Lines to the child (replay requests), in order, never interleaved.
+    let sending = Promise.resolve();
+    const send = (line: string) => {
+      const bytes = new TextEncoder().encode(line);
+      sending = sending.then(() => writeAll(conn, bytes)).catch(() => {});
+    };
+    const replay = granted & CAP.REPLICATION
+      ? new ReplayReceiver({
+        send,
+        chart: (id) => host.chart(id),
+        currentChart: () => writer.currentChart,
+        nowSec: () => Math.floor(clock.nowMs() / 1000),
+        enabled: key.enableReplication,
+        secondsToReplicate: key.secondsToReplicate,
+        stepSec: key.replicationStepSec,
+        historyEntries: key.historyEntries,
+      })
+      : undefined;
+    const writer: HostWriter = new HostWriter(host, {
+      clock,
       defaultUpdateEverySec: updateEverySec,
       historyEntries: key.historyEntries,
       trustDurations: true,
@@ -633,7 +669,8 @@ export class StreamReceiver {
         maxCharts: key.maxChartsPerHost,
         maxDimensionsPerChart: key.maxDimensionsPerChart,
       },
-      onOther: (keyword) => {
+      onOther: (keyword, words, count) => {
+        if (replay?.handle(keyword, words, count)) return;
         if (!IGNORED_KEYWORDS.has(keyword)) {
           throw new ProtocolError(`unknown keyword "${keyword.slice(0, 40)}"`);
         }
@@ -641,6 +678,9 @@ export class StreamReceiver {
     });
     const parser = new ProtocolParser(writer);
     const splitter = new LineSplitter(web.streamMaxLineLength);
+    const decompressor = granted & CAP.COMPRESSION
+      ? new StreamDecompressor()
+      : undefined;
     let problem: string | undefined;
     const stats = this.stats;
     const sink = {
@@ -661,43 +701,93 @@ export class StreamReceiver {
         }: ${length} bytes, over the ${splitter.maxLineLength} limit ([web] stream max line length)`;
       },
     };
-    if (already) splitter.pushText(already, sink);
-    const buf = new Uint8Array(64 * 1024);
-    const idleMs = web.streamIdleTimeoutSec * 1000;
-    while (!problem) {
-      let n: number | null;
+    const take = (bytes: Uint8Array) => {
+      stats.bytesReceived += bytes.length;
+      if (!decompressor) {
+        stats.textBytesReceived += bytes.length;
+        splitter.push(bytes, sink);
+        return;
+      }
       try {
-        n = await withTimeout(conn.read(buf), idleMs, this.#clock, "read");
+        for (const text of decompressor.push(bytes)) {
+          stats.textBytesReceived += text.length;
+          splitter.push(text, sink);
+        }
       } catch (err) {
-        if (err instanceof TimeoutError) {
+        if (!(err instanceof CompressionError)) throw err;
+        problem ??= `compressed stream: ${err.message}`;
+      }
+    };
+    const summary = () => {
+      const r = replay?.stats;
+      return `${
+        decompressor
+          ? `${decompressor.wireBytes} bytes received compressed for ${decompressor.textBytes}`
+          : ""
+      }${
+        r
+          ? `${
+            decompressor ? "; " : ""
+          }replication: ${r.requests} requests, ${r.slots} slots stored, ${r.finished} charts streaming live${
+            r.refused ? `, ${r.refused} replayed slots refused` : ""
+          }`
+          : ""
+      }`;
+    };
+    try {
+      if (already.length > 0) take(already);
+      const buf = new Uint8Array(64 * 1024);
+      const idleMs = web.streamIdleTimeoutSec * 1000;
+      while (!problem) {
+        let n: number | null;
+        try {
+          n = await withTimeout(conn.read(buf), idleMs, clock, "read");
+        } catch (err) {
+          if (err instanceof TimeoutError) {
+            this.#say(
+              "warn",
+              `${where}: nothing received for ${web.streamIdleTimeoutSec} s; disconnecting`,
+            );
+            return;
+          }
           this.#say(
             "warn",
-            `STREAM ${host.hostname} [receive from ${peer}]: nothing received for ${web.streamIdleTimeoutSec} s; disconnecting`,
+            `${where}: ${(err as Error).message}; disconnected`,
           );
           return;
         }
-        this.#say(
-          "warn",
-          `STREAM ${host.hostname} [receive from ${peer}]: ${
-            (err as Error).message
-          }; disconnected`,
-        );
-        return;
+        if (n === null) {
+          this.#say("info", `${where}: the child closed the connection`);
+          return;
+        }
+        take(buf.subarray(0, n));
       }
-      if (n === null) {
-        this.#say(
-          "info",
-          `STREAM ${host.hostname} [receive from ${peer}]: the child closed the connection`,
-        );
-        return;
-      }
-      splitter.push(buf.subarray(0, n), sink);
+      this.#say(
+        "error",
+        `${where}: ${problem}; disconnecting (data stored so far is kept)`,
+      );
+    } finally {
+      const s = summary();
+      if (s) this.#say("info", `${where}: ${s}`);
     }
-    this.#say(
-      "error",
-      `STREAM ${host.hostname} [receive from ${peer}]: ${problem}; disconnecting (data stored so far is kept)`,
-    );
   }
+}
+
+/**
+ * Where a request head ends: at the first empty line (LF or CRLF line
+ * ends). `head` is its length without the last line end, `rest` where what
+ * follows starts.
+ */
+function headEnd(b: Uint8Array): { head: number; rest: number } | undefined {
+  for (let i = b.indexOf(10); i >= 0; i = b.indexOf(10, i + 1)) {
+    if (b[i + 1] === 10) {
+      return { head: i > 0 && b[i - 1] === 13 ? i - 1 : i, rest: i + 2 };
+    }
+    if (b[i + 1] === 13 && b[i + 2] === 10) {
+      return { head: i > 0 && b[i - 1] === 13 ? i - 1 : i, rest: i + 3 };
+    }
+  }
+  return undefined;
 }
 
 function peerOf(conn: Deno.Conn): string {

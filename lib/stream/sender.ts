@@ -1,11 +1,17 @@
 /**
- * The streaming sender (a netdata child): streams the local host to the
- * first reachable `[stream] destination` with netdata's protocol, version 4
- * (plain text, no compression, no replication), so a netdata 1.37 parent or
- * another skiff receives it. Every chart is defined on connect (CHART,
- * DIMENSION, CLABEL_COMMIT) and each completion is sent as BEGIN/SET/END
- * with the raw collected values, as netdata's sender does. Reconnects with
- * backoff; a parent that does not read for the timeout is dropped.
+ * The streaming sender (a netdata child): streams a host to the first
+ * reachable `[stream] destination` with netdata 1.37's protocol, so a
+ * netdata 1.37 parent or another skiff receives it. It offers the
+ * capabilities a 1.37 child offers (ver=16376, less those turned off) and
+ * uses what the parent grants: chart labels, LZ4 compression, and
+ * replication. Every chart is defined on connect (CHART, CLABEL, DIMENSION);
+ * with replication, each definition ends with `CHART_DEFINITION_END first
+ * last now` and the chart's live data waits until the parent's
+ * `REPLAY_CHART` is answered from storage, so the parent fills the hole
+ * the disconnect left. Each completion is sent as BEGIN/SET/END with the
+ * raw collected values, as netdata's sender does. Reconnects with backoff;
+ * a parent that does not read for the timeout is dropped. A FUNCTION call
+ * is answered "not supported" (skiff has no functions).
  *
  * @module
  */
@@ -19,8 +25,21 @@ import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
 import { SKIFF_VERSION } from "../collect/plugins_d.ts";
-import { READY_V1, READY_V2, READY_VN } from "./handshake.ts";
-const STREAM_VERSION = 4;
+import { LineSplitter } from "../protocol/lines.ts";
+import { splitWords } from "../protocol/words.ts";
+import {
+  CAP,
+  capabilityBits,
+  capabilityList,
+  OUR_CAPABILITIES,
+  READY_V1,
+  READY_V2,
+  READY_VN,
+  versionToCapabilities,
+} from "./handshake.ts";
+import { StreamCompressor } from "./compression.ts";
+import { replayResponse } from "./replication.ts";
+import type { ReplayRequest } from "./replication.ts";
 
 /** A sender drops the connection when more than this waits to be written. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
@@ -80,6 +99,19 @@ function dimensionDefinition(d: Dimension): string {
   } ${d.multiplier} ${d.divisor} ${q(opts)}\n`;
 }
 
+/**
+ * What ends a chart's definition when replication is on, as 1.37's
+ * rrdpush_send_chart_definition(): the first and last slot stored, and now.
+ */
+export function chartDefinitionEnd(chart: Chart, nowSec: number): string {
+  let first = chart.firstEntrySec();
+  let last = chart.lastEntrySec();
+  if (last > nowSec) last = nowSec;
+  if (first && last && first >= last) first = last - chart.updateEverySec;
+  if (!first && last) first = last;
+  return `CHART_DEFINITION_END ${first} ${last} ${nowSec}\n`;
+}
+
 /** One completion as BEGIN/SET/END, from the dimensions updated in it. */
 export function chartCollection(chart: Chart): string {
   let out = `BEGIN ${q(chart.id)} ${chart.usecSinceLastUpdate}\n`;
@@ -103,6 +135,8 @@ export function streamRequest(
     timezone: string;
     /** netdata's host tags, sent as `tags=` ("" for none). */
     tags?: string;
+    /** The capabilities offered (`ver=`); all skiff has by default. */
+    capabilities?: number;
   },
 ): string {
   const params = [
@@ -120,25 +154,34 @@ export function streamRequest(
     ["ml_enabled", "0"],
     ["mc_version", "0"],
     ["tags", o.tags ?? ""],
-    ["ver", String(STREAM_VERSION)],
+    ["ver", String(o.capabilities ?? OUR_CAPABILITIES)],
     ["NETDATA_PROTOCOL_VERSION", "1.1"],
   ].map(([k, v]) => `${k}=${v.replace(/[&\s]/g, "_")}`).join("&");
   return `STREAM ${params} HTTP/1.1\r\nUser-Agent: skiff/v${SKIFF_VERSION}\r\nAccept: */*\r\n\r\n`;
 }
 
-/** A parent's answer: the version it accepted, or why it refused. */
+/**
+ * A parent's answer: the version it accepted and the capabilities that
+ * means (as a 1.37 child reads it), or why it refused.
+ */
 export function parseReadyAnswer(
   text: string,
-): { ok: true; version: number } | { ok: false; answer: string } {
+):
+  | { ok: true; version: number; capabilities: number }
+  | { ok: false; answer: string } {
+  let version = 0;
   if (text.startsWith(READY_VN)) {
-    const v = Number.parseInt(text.slice(READY_VN.length), 10);
-    return Number.isFinite(v)
-      ? { ok: true, version: v }
-      : { ok: false, answer: text };
+    version = Number.parseInt(text.slice(READY_VN.length), 10);
+    if (!(version > 0)) return { ok: false, answer: text };
+  } else if (text.startsWith(READY_V2)) version = 2;
+  else if (text.startsWith(READY_V1)) version = 1;
+  else {
+    return {
+      ok: false,
+      answer: text.trim().split(/\r?\n/).pop()!.slice(0, 200),
+    };
   }
-  if (text.startsWith(READY_V2)) return { ok: true, version: 2 };
-  if (text.startsWith(READY_V1)) return { ok: true, version: 1 };
-  return { ok: false, answer: text.trim().split(/\r?\n/).pop()!.slice(0, 200) };
+  return { ok: true, version, capabilities: versionToCapabilities(version) };
 }
 
 /** Opens a connection; replaceable in tests. */
@@ -146,10 +189,27 @@ export type StreamDialer = (
   d: Destination & { kind: "tcp" },
 ) => Promise<Deno.Conn>;
 
+/** Counters of a sender, since it was made. */
+export interface SenderStats {
+  /** Connections that completed the handshake. */
+  connections: number;
+  /** Stream text queued, and what it took on the wire (compressed or not). */
+  textBytes: number;
+  wireBytes: number;
+  /** REPLAY_CHART requests answered, and the slots sent in them. */
+  replayRequests: number;
+  replayedSlots: number;
+}
+
 /** The sender. */
 export class StreamSender {
-  /** Connections that completed the handshake. */
-  connections = 0;
+  readonly stats: SenderStats = {
+    connections: 0,
+    textBytes: 0,
+    wireBytes: 0,
+    replayRequests: 0,
+    replayedSlots: 0,
+  };
   readonly #host: Host;
   readonly #hops: number;
   readonly #cfg: Config["stream"];
@@ -160,6 +220,12 @@ export class StreamSender {
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #defined = new WeakSet<Chart>();
+  /** Charts defined on this connection that wait for their replay. */
+  #replicating = new WeakSet<Chart>();
+  /** REPLAY_CHART requests not answered yet, oldest first. */
+  #replays: { chartId: string; req: ReplayRequest }[] = [];
+  #capabilities = 0;
+  #compressor: StreamCompressor | undefined;
   #writing: Promise<void> | undefined;
   #failed: string | undefined;
 
@@ -184,6 +250,23 @@ export class StreamSender {
     this.#dial = options.dial ??
       ((d) =>
         Deno.connect({ hostname: d.hostname, port: d.port, transport: "tcp" }));
+  }
+
+  /** Connections that completed the handshake. */
+  get connections(): number {
+    return this.stats.connections;
+  }
+
+  /** The capabilities the parent granted on the current connection. */
+  get capabilities(): number {
+    return this.#capabilities;
+  }
+
+  /** What this sender offers: all of skiff's, less those turned off. */
+  #offered(): number {
+    let off = capabilityBits(this.#cfg.disabledCapabilities);
+    if (!this.#cfg.enableCompression) off |= CAP.COMPRESSION;
+    return OUR_CAPABILITIES & ~off;
   }
 
   /** Streams until `signal` aborts, reconnecting with backoff. */
@@ -237,6 +320,7 @@ export class StreamSender {
           os: local.os || Deno.build.os,
           timezone: local.timezone || "UTC",
           tags: local.tags,
+          capabilities: this.#offered(),
         });
         await withTimeout(
           writeAll(conn, new TextEncoder().encode(request)),
@@ -258,9 +342,13 @@ export class StreamSender {
           conn.close();
           continue;
         }
-        this.connections++;
+        this.stats.connections++;
+        // A parent grants from what was offered; never use more.
+        this.#capabilities = ready.capabilities & this.#offered();
         this.#log.info(
-          `streaming host "${local.hostname}" to ${d.text} (protocol version ${ready.version})`,
+          `streaming host "${local.hostname}" to ${d.text} (protocol version ${ready.version}; capabilities: ${
+            capabilityList(this.#capabilities) || "none"
+          })`,
         );
         return conn;
       } catch (err) {
@@ -281,23 +369,36 @@ export class StreamSender {
     this.#conn = conn;
     this.#failed = undefined;
     this.#defined = new WeakSet();
+    this.#replicating = new WeakSet();
+    this.#replays = [];
     this.#pending = [];
     this.#pendingBytes = 0;
+    this.#compressor = this.#capabilities & CAP.COMPRESSION
+      ? new StreamCompressor()
+      : undefined;
     const failed = new Promise<void>((r) => (this.#onFail = r));
     const labels = [...this.#host.labels].map(([k, l]) =>
       `LABEL ${q(k)} = ${l.source} ${q(l.value)}\n`
     ).join("");
     if (labels) this.#enqueue(labels + "OVERWRITE labels\n");
     for (const chart of this.#host.charts.values()) {
-      this.#enqueue(chartDefinition(chart));
-      this.#defined.add(chart);
+      this.#enqueue(this.#define(chart));
     }
-    // Whatever the parent sends (nothing, with version 4) is read and dropped,
-    // so its replies cannot fill the socket; a close ends the stream.
+    // The parent's commands (REPLAY_CHART, FUNCTION) are read and answered;
+    // a close ends the stream.
     const closed = (async () => {
-      const buf = new Uint8Array(4096);
+      const buf = new Uint8Array(16384);
+      const splitter = new LineSplitter(16384);
+      const sink = {
+        line: (text: string) => this.#command(text),
+        oversize: () => {},
+      };
       try {
-        while ((await conn.read(buf)) !== null) { /* ignored */ }
+        for (;;) {
+          const n = await conn.read(buf);
+          if (n === null) break;
+          splitter.push(buf.subarray(0, n), sink);
+        }
       } catch {
         // reset
       }
@@ -319,27 +420,104 @@ export class StreamSender {
 
   #onFail: () => void = () => {};
 
+  /** A chart's definition; with replication its live data now waits. */
+  #define(chart: Chart): string {
+    this.#defined.add(chart);
+    let text = chartDefinition(chart);
+    if (this.#capabilities & CAP.REPLICATION) {
+      text += chartDefinitionEnd(chart, this.#nowSec());
+      this.#replicating.add(chart);
+    }
+    return text;
+  }
+
+  #nowSec(): number {
+    return Math.floor(this.#clock.nowMs() / 1000);
+  }
+
+  /** A line from the parent. */
+  #command(line: string): void {
+    const words: string[] = [];
+    const n = splitWords(line, words);
+    if (n === 0) return;
+    if (words[0] === "REPLAY_CHART" && n >= 5) {
+      this.#replays.push({
+        chartId: words[1],
+        req: {
+          startStreaming: words[2] === "true",
+          after: Number.parseInt(words[3], 10) || 0,
+          before: Number.parseInt(words[4], 10) || 0,
+        },
+      });
+      this.#answerReplays();
+    } else if (words[0] === "FUNCTION" && n >= 2) {
+      // FUNCTION transaction timeout "name": skiff has no functions.
+      this.#enqueue(
+        `FUNCTION_RESULT_BEGIN ${q(words[1])} 503 "application/json" 0\n` +
+          `{"status":503,"error_message":"skiff does not support functions"}` +
+          "\nFUNCTION_RESULT_END\n",
+      );
+    } else {
+      this.#log.warn(
+        `the parent sent a command skiff does not know: "${line.slice(0, 80)}"`,
+      );
+    }
+  }
+
+  /**
+   * Answers queued replay requests while less than a quarter of the
+   * pending-bytes cap waits to be written, so a parent asking for every
+   * chart at once cannot overflow the queue; the rest are answered as the
+   * queue drains.
+   */
+  #answerReplays(): void {
+    while (
+      this.#replays.length > 0 && this.#conn && !this.#failed &&
+      this.#pendingBytes < MAX_PENDING_BYTES / 4
+    ) {
+      const { chartId, req } = this.#replays.shift()!;
+      const chart = this.#host.chart(chartId);
+      if (!chart) {
+        this.#log.warn(
+          `the parent asked to replay chart "${chartId}", which this host does not have`,
+        );
+        continue;
+      }
+      const { text, streaming } = replayResponse(chart, req, this.#nowSec());
+      this.stats.replayRequests++;
+      this.stats.replayedSlots += countSlots(text);
+      if (streaming) this.#replicating.delete(chart);
+      this.#enqueue(text);
+    }
+  }
+
   #onComplete(chart: Chart): void {
     if (!this.#conn || this.#failed) return;
-    let text = "";
     if (!this.#defined.has(chart)) {
-      text += chartDefinition(chart);
-      this.#defined.add(chart);
+      this.#enqueue(this.#define(chart));
     }
-    this.#enqueue(text + chartCollection(chart));
+    if (this.#replicating.has(chart)) return; // sent by its replay
+    this.#enqueue(chartCollection(chart));
   }
 
   #enqueue(text: string): void {
     if (text === "") return;
     const bytes = new TextEncoder().encode(text);
-    if (this.#pendingBytes + bytes.length > MAX_PENDING_BYTES) {
+    const chunks = this.#compressor
+      ? this.#compressor.compress(bytes)
+      : [bytes];
+    let size = 0;
+    for (const c of chunks) size += c.length;
+    if (this.#pendingBytes + size > MAX_PENDING_BYTES) {
       this.#fail(
         `the parent is not reading: over ${MAX_PENDING_BYTES} bytes waiting`,
       );
       return;
     }
-    this.#pending.push(bytes);
-    this.#pendingBytes += bytes.length;
+    this.stats.textBytes += bytes.length;
+    this.stats.wireBytes += size;
+    this.#pending.push(...chunks);
+    this.#pendingBytes += size;
     this.#writing ??= this.#drain().finally(() => (this.#writing = undefined));
   }
 
@@ -358,6 +536,7 @@ export class StreamSender {
       } catch (err) {
         this.#fail((err as Error).message);
       }
+      if (this.#replays.length > 0) this.#answerReplays();
     }
   }
 
@@ -368,6 +547,17 @@ export class StreamSender {
     this.#pendingBytes = 0;
     this.#onFail();
   }
+}
+
+/** The number of slots (`RBEGIN ''` lines) in a replay answer. */
+function countSlots(text: string): number {
+  let n = 0;
+  for (
+    let i = text.indexOf("RBEGIN ''");
+    i >= 0;
+    i = text.indexOf("RBEGIN ''", i + 1)
+  ) n++;
+  return n;
 }
 
 /** Reads the parent's answer: netdata sends it without a newline, then waits. */

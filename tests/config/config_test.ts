@@ -336,6 +336,11 @@ Deno.test("config", async (t) => {
           maxHosts: 100,
           maxChartsPerHost: 10000,
           maxDimensionsPerChart: 1000,
+          enableCompression: true,
+          enableReplication: true,
+          secondsToReplicate: 86400,
+          replicationStepSec: 600,
+          disabledCapabilities: [],
         },
       );
     },

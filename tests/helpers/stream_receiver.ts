@@ -25,11 +25,21 @@ const captureLines = (await Deno.readTextFile(
   new URL("../fixtures/netdata-1.37-child-stream.txt", import.meta.url),
 )).split("\n").map((l) => l.replace(/\r$/, ""));
 
-/** The captured netdata 1.37.1 child's request, as it sent it. */
-export const CAPTURED_HEAD = (() => {
+/**
+ * The captured netdata 1.37.1 child's request, as it sent it but for
+ * `ver=16376`, made `ver=4`: the captured body is what that child streamed
+ * once answered version 4 (plain text, no replication), so replaying it
+ * after a version 4 answer is faithful. {@link CAPTURED_HEAD_AS_SENT} is
+ * the request untouched.
+ */
+export const CAPTURED_HEAD_AS_SENT = (() => {
   const i = captureLines.findIndex((l) => l.startsWith("STREAM "));
   return captureLines.slice(i, i + 3).join("\r\n") + "\r\n\r\n";
 })();
+export const CAPTURED_HEAD = CAPTURED_HEAD_AS_SENT.replace(
+  "&ver=16376&",
+  "&ver=4&",
+);
 
 /** The captured child's first 400 stream lines (27 charts, their values). */
 export const CAPTURED_BODY = (() => {
@@ -43,13 +53,17 @@ export function testGuid(n: number): string {
   return `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;
 }
 
-/** A 1.37-style `STREAM` request head. */
+/**
+ * A 1.37-style `STREAM` request head; `ver` 4 by default: a child that
+ * streams plain text without replication, as these tests write by hand.
+ */
 export function streamHead(
   hostname: string,
   machineGuid: string,
   key = KEY,
+  ver = 4,
 ): string {
-  return `STREAM key=${key}&hostname=${hostname}&machine_guid=${machineGuid}&update_every=1&ver=16376 HTTP/1.1\r\nUser-Agent: test\r\n\r\n`;
+  return `STREAM key=${key}&hostname=${hostname}&machine_guid=${machineGuid}&update_every=1&ver=${ver} HTTP/1.1\r\nUser-Agent: test\r\n\r\n`;
 }
 
 /** A receiver listening on loopback, serving until `stop()`. */

@@ -81,9 +81,9 @@ Deno.test("compression: plain text between blocks is taken as text, as a 1.37 pa
   const c = new StreamCompressor();
   const d = new StreamDecompressor();
   const wire = concat([
-    ...c.compress(enc.encode("BEGIN \"a.b\" 0\n")),
+    ...c.compress(enc.encode('BEGIN "a.b" 0\n')),
     enc.encode("END\n"),
-    ...c.compress(enc.encode("SET \"x\" = 1\n")),
+    ...c.compress(enc.encode('SET "x" = 1\n')),
   ]);
   assertEquals(
     dec.decode(concat(d.push(wire))),

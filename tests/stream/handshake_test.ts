@@ -6,8 +6,12 @@ import {
 } from "../helpers/assert.ts";
 import {
   CAP,
+  capabilityBits,
+  capabilityList,
   decideAccess,
+  grantCapabilities,
   guidFromName,
+  OUR_CAPABILITIES,
   parseStreamRequest,
   readyAnswer,
   refusalAnswer,
@@ -38,6 +42,11 @@ const key = (over: Partial<StreamKey> = {}): StreamKey => ({
   maxHosts: 2,
   maxChartsPerHost: 100,
   maxDimensionsPerChart: 100,
+  enableCompression: true,
+  enableReplication: true,
+  secondsToReplicate: 86400,
+  replicationStepSec: 600,
+  disabledCapabilities: [],
   ...over,
 });
 const ctx = (keys: Record<string, StreamKey>, over = {}) => ({
@@ -76,11 +85,12 @@ Deno.test("stream handshake", async (t) => {
       );
       assertEquals(r.params.get("NETDATA_PROTOCOL_VERSION"), "1.1");
       assertEquals(r.userAgent, "netdata/v1.37.1");
-      assertEquals(r.capabilities, 16376);
-      // 1.37 offers capabilities; skiff answers version 4, as the capture's listener did
+      // 1.37 offers ver=16376; V1, V2 and VN go (VCAPS supersedes them)
+      assertEquals(r.capabilities, 16376 - CAP.V1 - CAP.V2 - CAP.VN);
+      // what the real 1.37.1 parent answered this request (captures/README.md)
       assertEquals(
-        readyAnswer(r.capabilities),
-        "Hit me baby, push them over with the version=4",
+        readyAnswer(grantCapabilities(r.capabilities, 0)),
+        "Hit me baby, push them over with the version=16320",
       );
     },
   });
@@ -101,6 +111,53 @@ Deno.test("stream handshake", async (t) => {
       assertEquals(
         readyAnswer(versionToCapabilities(4)),
         "Hit me baby, push them over with the version=4",
+      );
+    },
+  );
+
+  await t.step(
+    "every version a 1.37 peer can ask with, against each parent setting",
+    () => {
+      const V = "Hit me baby, push them over with the version=";
+      // ver -> answers with [compression on, compression off, replication off]
+      const cases: [string, string, string, string][] = [
+        ["", "Hit me baby, push them over...", "", ""],
+        ["1", "Hit me baby, push them over...", "", ""],
+        [
+          "2",
+          "Hit me baby, push them over and bring the host labels...",
+          "",
+          "",
+        ],
+        ["3", `${V}3`, `${V}3`, `${V}3`],
+        ["4", `${V}4`, `${V}4`, `${V}4`],
+        ["5", `${V}5`, `${V}4`, `${V}5`],
+        // a 1.37 child: VCAPS..BINARY = 16320 granted, less 1024 (compression)
+        // or 4096 (replication)
+        ["16376", `${V}16320`, `${V}15296`, `${V}12224`],
+        // a 1.37 child with [stream] enable compression = no
+        ["15352", `${V}15296`, `${V}15296`, `${V}11200`],
+      ];
+      for (const [ver, on, off, noReplication] of cases) {
+        const r = parseStreamRequest(
+          `STREAM key=${KEY}&hostname=h&machine_guid=${KEY}${
+            ver ? `&ver=${ver}` : "&NETDATA_PROTOCOL_VERSION=1.1"
+          } HTTP/1.1`,
+        );
+        const answer = (disabled: number) =>
+          readyAnswer(grantCapabilities(r.capabilities, disabled));
+        assertEquals(answer(0), on, `ver=${ver}`);
+        assertEquals(answer(CAP.COMPRESSION), off || on, `ver=${ver}, off`);
+        assertEquals(
+          answer(capabilityBits(["replication"])),
+          noReplication || on,
+          `ver=${ver}, no replication`,
+        );
+      }
+      assertEquals(OUR_CAPABILITIES, 16376);
+      assertEquals(
+        capabilityList(16320),
+        "VCAPS HLABELS CLAIM CLABELS COMPRESSION FUNCTIONS REPLICATION BINARY",
       );
     },
   );
@@ -191,13 +248,18 @@ Deno.test("stream handshake", async (t) => {
         timezone: "UTC",
       });
       const r = parseStreamRequest(text.split("\r\n\r\n")[0]);
+      // skiff offers what a 1.37 child offers (ver=16376)
       assertEquals([r.hostname, r.capabilities], [
         "edge_one",
-        versionToCapabilities(4),
+        versionToCapabilities(16376),
       ]);
       assertEquals(
         parseReadyAnswer("Hit me baby, push them over with the version=4"),
-        { ok: true, version: 4 },
+        { ok: true, version: 4, capabilities: versionToCapabilities(4) },
+      );
+      assertEquals(
+        parseReadyAnswer("Hit me baby, push them over with the version=16320"),
+        { ok: true, version: 16320, capabilities: 16320 },
       );
       assertEquals(parseReadyAnswer(refusalAnswer("401")), {
         ok: false,
