@@ -33,7 +33,7 @@ import type { InstanceCharts } from "./self_charts.ts";
 import { basicAuthorization } from "./http.ts";
 import { Sender } from "./transport.ts";
 import type { Dialer } from "./transport.ts";
-import { continueWindow, exportWindow } from "./window.ts";
+import { continueWindow, exportWindow, latePieces } from "./window.ts";
 
 /**
  * Totals since start; the invariant is formatted = sent + lost + buffered.
@@ -520,21 +520,26 @@ export class ExportInstance {
           first,
           chart.lastEntrySec(),
         );
-        const range = window &&
-          continueWindow(window, this.#through.get(chart), ue, first);
+        const through = this.#through.get(chart);
+        const range = window && continueWindow(window, through, ue, first);
         if (!range) continue;
         this.#through.set(chart, range.to);
-        m.timestamp = range.to;
-        m.timestampMs = range.to * 1000;
-        for (let i = 0; i < dims.length; i++) {
-          const d = dims[i];
-          aggregate(chart, d, range.from, range.to, kind, agg);
-          if (agg.count === 0) continue;
-          m.dimension = this.#dimName(d);
-          m.dimensionInfo = d;
-          m.value = formatFixed7(agg.value);
-          m.numericValue = agg.value;
-          connector.metric(m, batch);
+        const pieces = through === undefined
+          ? [range]
+          : latePieces(range, this.config.updateEverySec, ue);
+        for (const piece of pieces) {
+          m.timestamp = piece.to;
+          m.timestampMs = piece.to * 1000;
+          for (let i = 0; i < dims.length; i++) {
+            const d = dims[i];
+            aggregate(chart, d, piece.from, piece.to, kind, agg);
+            if (agg.count === 0) continue;
+            m.dimension = this.#dimName(d);
+            m.dimensionInfo = d;
+            m.value = formatFixed7(agg.value);
+            m.numericValue = agg.value;
+            connector.metric(m, batch);
+          }
         }
       }
       connector.variables?.(this.#host, batch);

@@ -73,3 +73,30 @@ export function continueWindow(
   const next = Math.max(through + updateEvery, firstEntry);
   return { from: Math.min(next, range.to), to: range.to };
 }
+
+/**
+ * skiff's export of slots that came late (a child's replay after a
+ * disconnect, a slow collection): a range longer than one cycle's
+ * (`stepSec`, the instance's update every, at least one slot) is cut into
+ * pieces of one cycle each, ending at `range.to`, `range.to - step`, ...,
+ * oldest first, so each late slot is sent at about the time it would have
+ * been had it come in time, not averaged with the present into one point.
+ * netdata 1.37 has no late slots to export (it does not replicate into
+ * its exporting windows).
+ */
+export function latePieces(
+  range: SlotRange,
+  stepSec: number,
+  updateEvery: number,
+): SlotRange[] {
+  const step = Math.max(
+    updateEvery,
+    Math.ceil(stepSec / updateEvery) * updateEvery,
+  );
+  if (range.to - range.from < step) return [range];
+  const pieces: SlotRange[] = [];
+  for (let to = range.to; to >= range.from; to -= step) {
+    pieces.push({ from: Math.max(range.from, to - step + updateEvery), to });
+  }
+  return pieces.reverse();
+}

@@ -14,6 +14,7 @@ import { graphite } from "../../lib/export/connectors/graphite.ts";
 import { opentsdb } from "../../lib/export/connectors/opentsdb.ts";
 import {
   continueWindow,
+  latePieces,
   exportWindow,
   instanceDue,
 } from "../../lib/export/window.ts";
@@ -207,6 +208,34 @@ Deno.test("window maths, netdata 1.37's (DESIGN §3.2)", async (t) => {
       assertEquals(continueWindow(w, 106, 1, 1), w);
       assertEquals(continueWindow(w, 104, 1, 1), { from: 105, to: 111 }); // slots 105-106 came late
       assertEquals(continueWindow(w, 104, 1, 106), { from: 106, to: 111 });
+    },
+  );
+  await t.step(
+    "late slots (a replay after a disconnect) go out one cycle at a time, oldest first",
+    () => {
+      // a cycle of 5 s on 1 s slots: 30 late slots are 6 points, not one
+      assertEquals(latePieces({ from: 82, to: 111 }, 5, 1), [
+        { from: 82, to: 86 },
+        { from: 87, to: 91 },
+        { from: 92, to: 96 },
+        { from: 97, to: 101 },
+        { from: 102, to: 106 },
+        { from: 107, to: 111 },
+      ]);
+      // a remainder is its own, shorter piece; an on-time range stays whole
+      assertEquals(latePieces({ from: 104, to: 111 }, 5, 1), [
+        { from: 104, to: 106 },
+        { from: 107, to: 111 },
+      ]);
+      assertEquals(latePieces({ from: 107, to: 111 }, 5, 1), [
+        { from: 107, to: 111 },
+      ]);
+      // a 2 s chart under a 3 s cycle: pieces of two slots (4 s)
+      assertEquals(latePieces({ from: 100, to: 110 }, 3, 2), [
+        { from: 100, to: 102 },
+        { from: 104, to: 106 },
+        { from: 108, to: 110 },
+      ]);
     },
   );
 });
