@@ -14,9 +14,9 @@ import { graphite } from "../../lib/export/connectors/graphite.ts";
 import { opentsdb } from "../../lib/export/connectors/opentsdb.ts";
 import {
   continueWindow,
-  latePieces,
   exportWindow,
   instanceDue,
+  latePieces,
 } from "../../lib/export/window.ts";
 
 Deno.test("formatting, byte-exact with netdata", async (t) => {

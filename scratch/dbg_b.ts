@@ -1,0 +1,30 @@
+import { startNetdata } from "/work/main/tests/helpers/servers.ts";
+import { parseConfig } from "/work/main/lib/config/mod.ts";
+import { Agent } from "/work/main/lib/agent.ts";
+import { Logger, memorySink } from "/work/main/lib/log.ts";
+import { realClock } from "/work/main/lib/clock.ts";
+import { CutProxy } from "/work/main/tests/helpers/cut_proxy.ts";
+import { valueAt } from "/work/main/lib/storage/query.ts";
+const KEY = "11111111-2222-3333-4444-555555555555";
+const parent = await startNetdata({ hostname: "p", memoryMode: "dbengine", files: { "stream.conf": `[${KEY}]\n    enabled = yes\n` } });
+const proxy = new CutProxy(parent.port);
+const { config } = parseConfig(`[global]\nhostname = sk\n[stream]\nenabled = yes\ndestination = 127.0.0.1:${proxy.port}\nreconnect delay seconds = 1\ntimeout seconds = 120\napi key = ${KEY}\n`, "x.conf", { systemHostname: "sk" });
+const logs = memorySink();
+const a = new Agent(config, { clock: realClock, log: new Logger("skiff", { sink: logs.sink, level: "debug" }) });
+await a.start();
+await new Promise((r) => setTimeout(r, 10000));
+proxy.cut(); console.log("cut", Math.floor(Date.now()/1000));
+await new Promise((r) => setTimeout(r, 5000));
+proxy.restore(); console.log("restore", Math.floor(Date.now()/1000));
+await new Promise((r) => setTimeout(r, 6000));
+const now = Math.floor(Date.now() / 1000);
+const ch = a.db.localhost.chart("system.ram")!;
+const d = await parent.api<any>(`/host/sk/api/v1/data?chart=system.ram&after=${now - 16}&before=${now - 1}&points=15&group=average&format=json&options=seconds`);
+for (const row of d.data) {
+  const t = row[0];
+  console.log(t, JSON.stringify(row.slice(1)), ch.dimensions.map((x) => valueAt(ch, x, t)).join(","));
+}
+console.log(d.labels, ch.dimensions.map((x) => x.name));
+console.log(ch.firstEntrySec(), ch.lastEntrySec(), a.sender!.stats);
+console.log(logs.lines.filter(l=>/stream|parent/.test(l)).join("\n"));
+await a.stop(); proxy.close(); await parent.stop();
