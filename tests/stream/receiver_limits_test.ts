@@ -416,7 +416,9 @@ Deno.test({
               `no line with ${text}:\n${s.lines.join("\n")}`,
             );
           has("STREAM evil\\x0d\\x1b[31mred [receive from 127.0.0.1:");
-          has("ua\\x1b]0;pwned\\x07); answering "Hit me baby, push them over with the version=4"");
+          has(
+            'ua\\x1b]0;pwned\\x07); answering "Hit me baby, push them over with the version=4"',
+          );
           has('unknown keyword "\\x1b[2J\\x07FAKE"');
           has("access denied: unknown API key 99999999");
           has('machine GUID "not\\x0d\\x0aa-guid" is not a valid GUID');
