@@ -24,9 +24,7 @@ import {
 import type { PluginEntry } from "./collect/plugins_d.ts";
 import { ExportEngine, loadConnectors } from "./export/mod.ts";
 import type { Dialer } from "./export/mod.ts";
-import { StreamReceiver } from "./stream/receiver.ts";
-import { StreamSender } from "./stream/sender.ts";
-import { guidFromName } from "./stream/handshake.ts";
+import { guidFromName, StreamReceiver, StreamSender } from "./stream/mod.ts";
 import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
 import type { PermissionNeed } from "./config/permissions.ts";
 

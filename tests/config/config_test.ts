@@ -347,6 +347,33 @@ Deno.test("config", async (t) => {
   );
 });
 
+Deno.test("stream capabilities a config turns off", () => {
+  const ok = parse(
+    `[stream]\ndisabled capabilities = compression  Replication\nenable compression = no\n` +
+      `[11111111-2222-3333-4444-555555555555]\nenabled = yes\ndisabled capabilities = functions\n`,
+  );
+  assertEquals(ok.errors, []);
+  assertEquals(ok.config.stream.disabledCapabilities, [
+    "compression",
+    "replication",
+  ]);
+  assertEquals(ok.config.stream.enableCompression, false);
+  assertEquals(
+    ok.config.streamKeys["11111111-2222-3333-4444-555555555555"]
+      .disabledCapabilities,
+    ["functions"],
+  );
+  const bad = parse(
+    "[stream]\n\ndisabled capabilities = compression teleport\n",
+  );
+  assertEquals(bad.errors.length, 1);
+  assertEquals([bad.errors[0].line, bad.errors[0].key], [
+    3,
+    "disabled capabilities",
+  ]);
+  assertMatch(bad.errors[0].message, /"teleport" is not one of "hlabels"/);
+});
+
 Deno.test("destinations", async (t) => {
   await t.step("host, host:port, [ipv6]:port, tcp: prefix, stdout", () => {
     assertEquals(parseDestination("h", 2003), {
@@ -388,6 +415,7 @@ Deno.test("API keys from a netdata stream.conf", async (t) => {
           `${dir}/stream.conf`,
           `[stream]\n    enabled = no\n    destination =\n` +
             `[11111111-2222-3333-4444-555555555555]\n    enabled = yes\n    default memory mode = dbengine\n    allow from = 10.*\n` +
+            `    enable replication = no\n    seconds to replicate = 3600\n    seconds per replication step = 60\n    enable compression = no\n` +
             `[22222222-2222-3333-4444-555555555555]\n    enabled = yes\n    default history = 7200\n` +
             `[API_KEY]\n    enabled = no\n`,
         );
@@ -405,6 +433,17 @@ Deno.test("API keys from a netdata stream.conf", async (t) => {
         assertEquals(
           r.config.streamKeys["11111111-2222-3333-4444-555555555555"].enabled,
           true,
+        );
+        const k1 = r.config.streamKeys["11111111-2222-3333-4444-555555555555"];
+        assertEquals(
+          [
+            k1.enableReplication,
+            k1.secondsToReplicate,
+            k1.replicationStepSec,
+            k1.enableCompression,
+          ],
+          [false, 3600, 60, false],
+          "netdata's replication and compression keys",
         );
         assertEquals(
           r.config.streamKeys["22222222-2222-3333-4444-555555555555"].enabled,

@@ -286,3 +286,54 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "replication: a child with replication and compression turned off streams plain, live, on the parent's clock",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    const clock = new ManualClock(Math.floor(Date.now() / 1000) * 1000);
+    const parent = startReceiver(
+      `[global]\nhostname = parent\n[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n[${KEY}]\nenabled = yes\n`,
+      { clock },
+    );
+    const db = new Database({
+      hostname: "plain",
+      machineGuid: guidFromName("skiff:plain"),
+    });
+    db.localhost.addChart({ id: "app.x", updateEverySec: 1, history: 10 })
+      .addDimension("y");
+    const { config } = parseConfig(
+      `[global]\nhostname = plain\n[stream]\nenabled = yes\napi key = ${KEY}\ndestination = 127.0.0.1:${parent.port}\n` +
+        `enable compression = no\ndisabled capabilities = replication\n`,
+      "plain.conf",
+      { systemHostname: "plain" },
+    );
+    const sender = new StreamSender(db, config, {
+      clock,
+      log: new Logger("stream", { sink: memorySink().sink }),
+    });
+    const abort = new AbortController();
+    const running = sender.run(abort.signal);
+    try {
+      await until("connected", () => sender.connections === 1);
+      // 16320 granted to a full offer, less COMPRESSION (1024) and REPLICATION (4096)
+      assertEquals(sender.capabilities, 11200);
+      assert(
+        parent.lines.some((l) => l.includes("with the version=11200")),
+        parent.lines.join("\n"),
+      );
+      await until(
+        "the chart defined at the parent",
+        () => parent.db.hostByName("plain")?.chart("app.x") !== undefined,
+      );
+      assertEquals(sender.stats.wireBytes, sender.stats.textBytes);
+      assertEquals(sender.stats.replayRequests, 0);
+    } finally {
+      abort.abort();
+      await running;
+      await parent.stop();
+    }
+  },
+});
