@@ -98,7 +98,10 @@ export function replayResponse(
   if (first > nowSec + tolerance) first = nowSec;
   let last = chart.lastEntrySec() || nowSec;
   if (last > nowSec + tolerance) last = nowSec;
-  let queryAfter = Math.max(req.after, first);
+  // 1.37 clamps `after` to the first slot, which then is never sent (a
+  // request's `after` is exclusive); one slot before it, the first is sent
+  // to a request that reaches back past it.
+  let queryAfter = Math.max(req.after, first - ue);
   let queryBefore = Math.min(req.before, last);
   if (req.startStreaming) queryBefore = last;
   if (queryAfter > queryBefore) {

@@ -222,6 +222,8 @@ export class StreamSender {
   #defined = new WeakSet<Chart>();
   /** Charts defined on this connection that wait for their replay. */
   #replicating = new WeakSet<Chart>();
+  /** Charts defined while they had nothing stored (CHART_DEFINITION_END 0 0). */
+  #definedEmpty = new WeakSet<Chart>();
   /** REPLAY_CHART requests not answered yet, oldest first. */
   #replays: { chartId: string; req: ReplayRequest }[] = [];
   #capabilities = 0;
@@ -370,6 +372,7 @@ export class StreamSender {
     this.#failed = undefined;
     this.#defined = new WeakSet();
     this.#replicating = new WeakSet();
+    this.#definedEmpty = new WeakSet();
     this.#replays = [];
     this.#pending = [];
     this.#pendingBytes = 0;
@@ -427,6 +430,7 @@ export class StreamSender {
     if (this.#capabilities & CAP.REPLICATION) {
       text += chartDefinitionEnd(chart, this.#nowSec());
       this.#replicating.add(chart);
+      if (chart.lastEntrySec() === 0) this.#definedEmpty.add(chart);
     }
     return text;
   }
@@ -483,7 +487,24 @@ export class StreamSender {
         );
         continue;
       }
-      const { text, streaming } = replayResponse(chart, req, this.#nowSec());
+      // A chart defined with nothing stored gets an empty request (the
+      // parent could not ask for more); what it stored since, while its
+      // live data waited, is sent with the answer instead of being lost
+      // (a 1.37 child loses it).
+      const first = chart.firstEntrySec();
+      const asked = req.after === 0 && req.before === 0 &&
+          this.#definedEmpty.has(chart) && first > 0
+        ? {
+          after: first - chart.updateEverySec,
+          before: chart.lastEntrySec(),
+          startStreaming: true,
+        }
+        : req;
+      const { text, streaming } = replayResponse(
+        chart,
+        asked,
+        this.#nowSec(),
+      );
       this.stats.replayRequests++;
       this.stats.replayedSlots += countSlots(text);
       if (streaming) this.#replicating.delete(chart);

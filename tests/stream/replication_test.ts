@@ -337,3 +337,96 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "replication: what a chart stores while its replay is pending is sent with the answer, not lost",
+  sanitizeResources: false,
+  sanitizeOps: false,
+  async fn() {
+    // A parent played by the test, so the order is the test's: the chart is
+    // defined empty, collected three times, and only then asked for.
+    const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const now = Math.floor(Date.now() / 1000);
+    const clock = new ManualClock(now * 1000);
+    const db = new Database({
+      hostname: "late",
+      machineGuid: guidFromName("skiff:late"),
+    });
+    const chart = db.localhost.addChart({
+      id: "app.x",
+      updateEverySec: 1,
+      history: 10,
+    });
+    const y = chart.addDimension("y");
+    const { config } = parseConfig(
+      `[global]\nhostname = late\n[stream]\nenabled = yes\napi key = ${KEY}\n` +
+        `destination = 127.0.0.1:${listener.addr.port}\nenable compression = no\n`,
+      "late.conf",
+      { systemHostname: "late" },
+    );
+    const sender = new StreamSender(db, config, {
+      clock,
+      log: new Logger("stream", { sink: memorySink().sink }),
+    });
+    const abort = new AbortController();
+    const running = sender.run(abort.signal);
+    const conn = await listener.accept();
+    let text = "";
+    const buf = new Uint8Array(65536);
+    const readUntil = async (what: string) => {
+      while (!text.includes(what)) {
+        const n = await conn.read(buf);
+        if (n === null) throw new Error(`closed before "${what}": ${text}`);
+        text += new TextDecoder().decode(buf.subarray(0, n));
+      }
+    };
+    try {
+      await readUntil("\r\n\r\n");
+      await conn.write(
+        new TextEncoder().encode(
+          "Hit me baby, push them over with the version=15296",
+        ),
+      );
+      await readUntil("CHART_DEFINITION_END");
+      await readUntil("\n");
+      assertEquals(
+        text.slice(text.indexOf("CHART_DEFINITION_END")).split("\n")[0],
+        `CHART_DEFINITION_END 0 0 ${now}`,
+      );
+      for (let i = 0; i < 4; i++) {
+        y.set(10 * i, (now + i) * 1000);
+        chart.done((now + i) * 1_000_000 + 500_000);
+      }
+      assertEquals([chart.firstEntrySec(), chart.lastEntrySec()], [
+        now + 1,
+        now + 3,
+      ]);
+      assert(!text.includes('BEGIN "app.x"'), "no live data before the replay");
+      await clock.advance(4000); // the child's clock, at its collections
+      await conn.write(
+        new TextEncoder().encode('REPLAY_CHART "app.x" "true" 0 0\n'),
+      );
+      await readUntil("REND");
+      await readUntil(`${now + 4}\n`);
+      const answer = text.slice(text.indexOf('RBEGIN "app.x"'));
+      assertEquals(
+        answer.split("\n").filter((l) => l.startsWith("RBEGIN ''")),
+        [
+          `RBEGIN '' ${now} ${now + 1} ${now + 4}`,
+          `RBEGIN '' ${now + 1} ${now + 2} ${now + 4}`,
+          `RBEGIN '' ${now + 2} ${now + 3} ${now + 4}`,
+        ],
+      );
+      // the live stream starts after the answer
+      y.set(40, (now + 4) * 1000);
+      chart.done((now + 4) * 1_000_000 + 500_000);
+      await readUntil('BEGIN "app.x" 1000000\nSET "y" = 40\nEND\n');
+    } finally {
+      abort.abort();
+      conn.close();
+      listener.close();
+      await running;
+    }
+  },
+});
