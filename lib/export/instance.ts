@@ -144,7 +144,16 @@ export class ExportInstance {
   #cpuUserUs = 0;
   #cpuSystemUs = 0;
   #flushing: Promise<CycleReport> | undefined;
-  #failing = false;
+  /**
+   * The outage under way: cycles that failed in a row (0: none), since when,
+   * the last error, and what was lost before it began. Its start and its
+   * end are logged once; the cycles between at debug level.
+   */
+  #failedCycles = 0;
+  #failingSinceMs = 0;
+  #lastError = "";
+  #lostBeforeOutage = 0;
+  #everConnected = false;
   /** No request before this (ms): a server's Retry-After. */
   #notBeforeMs = 0;
 
@@ -306,6 +315,7 @@ export class ExportInstance {
       this.#log.warn(`${name} the destination closed the connection`);
     }
     const waitMs = this.#notBeforeMs - this.#clock.nowMs();
+    let connectError = "";
     if (waitMs > 0 && !this.#buffer.empty) {
       this.#log.debug(
         `${name} waiting ${
@@ -315,9 +325,23 @@ export class ExportInstance {
     } else if (!this.#sender.connected && !this.#buffer.empty) {
       const { attempts, errors } = await this.#sender.connect();
       p.reconnects += attempts;
-      for (const e of errors) this.#log.warn(`${name} cannot connect: ${e}`);
+      for (const e of errors) {
+        this.#log.log(
+          this.#failedCycles === 0 ? "warn" : "debug",
+          `${name} cannot connect: ${e}`,
+        );
+      }
+      connectError = errors[errors.length - 1] ?? "";
       if (this.#sender.connected) {
-        this.#log.info(`${name} connected to ${this.#sender.current!.text}`);
+        const to = this.#sender.current!.text;
+        this.#log.info(
+          !this.#everConnected
+            ? `${name} connected to ${to}`
+            : this.#failedCycles > 0
+            ? `${name} reconnected to ${to} after ${this.#failedCycles} failed cycles`
+            : `${name} reconnected to ${to}`,
+        );
+        this.#everConnected = true;
         const again = this.#buffer.requeueRecent(this.#clock.nowMs());
         if (again > 0) {
           this.#log.info(
@@ -338,31 +362,35 @@ export class ExportInstance {
       this.#totals.sent += sent.metrics;
       if (sent.ok) {
         p.writes++;
-        if (this.#failing) {
+        if (this.#failedCycles > 0) {
           this.#log.info(
-            `${name} sending to ${to} again: ${sent.metrics} metrics sent, the buffered ones included`,
+            `${name} recovered after ${this.#failedCycles} failed cycles (failing since ${
+              new Date(this.#failingSinceMs).toISOString()
+            }; last error: ${this.#lastError}): ${sent.metrics} metrics delivered to ${to}, those buffered during the outage included; ${
+              this.#totals.lost - this.#lostBeforeOutage
+            } lost meanwhile`,
           );
         }
-        this.#failing = false;
+        this.#failedCycles = 0;
       } else {
         p.failures++;
-        this.#failing = true;
         if (sent.retryAfterSec !== undefined) {
           this.#notBeforeMs = this.#clock.nowMs() + sent.retryAfterSec * 1000;
         }
-        this.#log.error(
-          `${name} failed to send to ${to} after ${sent.bytes} bytes (${sent.error}); ${this.#buffer.metrics} metrics kept for the next cycle${
-            sent.retryAfterSec !== undefined
-              ? `, sent again in ${sent.retryAfterSec} s (Retry-After)`
-              : ""
-          }`,
+        this.#failed(
+          `failed to send to ${to} after ${sent.bytes} bytes (${sent.error})`,
+          sent.retryAfterSec !== undefined
+            ? `, sent again in ${sent.retryAfterSec} s (Retry-After)`
+            : "",
         );
       }
     } else {
       p.failures++;
-      this.#failing = true;
-      this.#log.error(
-        `${name} no destination reachable (${this.#sender.names}); ${this.#buffer.metrics} metrics kept for the next cycle`,
+      this.#failed(
+        `no destination reachable (${this.#sender.names}${
+          connectError ? `; ${connectError}` : ""
+        })`,
+        "",
       );
     }
     // What a send could not take is held up to the byte cap.
@@ -374,7 +402,37 @@ export class ExportInstance {
     p.bufferedBytes = this.#buffer.bytes;
     this.#period = emptyReport();
     this.#updateSelfCharts(p);
+    this.#log.debug(
+      `${name} cycle: ${p.formattedMetrics} metrics formatted (${p.formattedBytes} bytes), ${p.sentMetrics} sent (${p.sentBytes} bytes), ${p.lostMetrics} lost, ${p.bufferedMetrics} buffered (${p.bufferedBytes} bytes)${
+        this.#failedCycles > 0
+          ? `; failing for ${this.#failedCycles} cycles`
+          : ""
+      }`,
+    );
     return p;
+  }
+
+  /**
+   * A cycle that could not deliver: the first of an outage is logged as an
+   * error, the next ones at debug level until it recovers.
+   */
+  #failed(what: string, more: string): void {
+    const name = `[${this.config.section}]`;
+    this.#lastError = what;
+    const first = this.#failedCycles === 0;
+    if (first) {
+      this.#failingSinceMs = this.#clock.nowMs();
+      this.#lostBeforeOutage = this.#totals.lost;
+    }
+    this.#failedCycles++;
+    this.#log.log(
+      first ? "error" : "debug",
+      `${name} ${what}; ${this.#buffer.metrics} metrics kept for the next cycle${more}${
+        first
+          ? " (logged again when it recovers; every cycle at debug level)"
+          : ""
+      }`,
+    );
   }
 
   #addCpu(start: { user: number; system: number }): void {

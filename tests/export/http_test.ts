@@ -173,6 +173,31 @@ Deno.test({
           const r4 = await cycle(); // T0+4: the three batches go, 204 each
           assertEquals([r4.failures, r4.writes, r4.sentMetrics], [0, 1, 4]);
           assertEquals(srv.answered, [500, 429, 204, 204, 204, 204]);
+          // The outage is logged when it starts and when it ends; the cycles
+          // between at debug level, each with its batch summary.
+          const at = (level: string) =>
+            logs.lines.filter((l) => l.includes(` ${level} `));
+          assertEquals(at("error").length, 1);
+          assertMatch(
+            at("error")[0],
+            new RegExp(
+              `error export: \\[json:http:h\\] failed to send to 127\\.0\\.0\\.1:${srv.port} after \\d+ bytes \\(HTTP/1\\.1 500 Internal Server Error: 'status 500 '\\); 1 metrics kept for the next cycle \\(logged again when it recovers; every cycle at debug level\\)$`,
+            ),
+          );
+          assertMatch(
+            at("info").join("\n"),
+            new RegExp(
+              `\\[json:http:h\\] recovered after 2 failed cycles \\(failing since 2023-11-14T22:13:21\\.000Z; last error: failed to send to 127\\.0\\.0\\.1:${srv.port} after \\d+ bytes \\(HTTP/1\\.1 429 Too Many Requests: 'status 429 '\\)\\): 4 metrics delivered to 127\\.0\\.0\\.1:${srv.port}, those buffered during the outage included; 0 lost meanwhile`,
+            ),
+          );
+          assertEquals(
+            at("debug").filter((l) => l.includes("] cycle: ")).length,
+            4,
+          );
+          assertMatch(
+            at("debug").filter((l) => l.includes("] cycle: ")).at(-1)!,
+            /\[json:http:h\] cycle: 1 metrics formatted \(\d+ bytes\), 4 sent \(\d+ bytes\), 0 lost, 0 buffered \(0 bytes\)$/,
+          );
           // Each collection arrived in exactly one accepted request.
           const accepted = srv.requests.slice(2).flatMap((q) =>
             JSON.parse(q.body) as { value: number; timestamp: number }[]
