@@ -5,6 +5,7 @@
  *   skiff check --config FILE
  *   skiff config
  *   skiff permissions --config FILE
+ *   skiff tap --config FILE [--instance NAME] [--cycles N]
  *   skiff version
  *
  * @module
@@ -40,6 +41,8 @@ Usage:
   skiff check --config FILE                       validate a config, print it with defaults
   skiff config                                    print the default config, every key commented
   skiff permissions --config FILE                 print the least Deno flags FILE needs
+  skiff tap --config FILE [--instance NAME] [--cycles N]
+                                                  print what each instance would send, sending nothing
   skiff version                                   print the version
 
 Run "skiff COMMAND --help" for a command's options.
@@ -102,6 +105,30 @@ needed goes to standard error. Use them with deno run:
       config: { type: "string" },
       "config-dir": { type: "string" },
       format: { type: "string" },
+      help: { type: "boolean" },
+    },
+  },
+  tap: {
+    usage:
+      `Usage: skiff tap --config FILE | --config-dir DIR [--instance NAME] [--cycles N]
+
+Runs the collectors and the exporting engine as "run" does, but sends
+nothing: each exporting instance's batches are printed to standard output
+exactly as they would go (Graphite and OpenTSDB lines, JSON bodies; a
+remote-write body decoded into name{labels} value timestamp_ms lines), each
+under a "# [instance] cycle N" line on standard error. Streaming and the
+listener are off. Stops after N cycles with metrics of every instance
+(default 1); cycles with nothing to send are not counted.
+  --instance NAME     only this instance (its name or [section])
+  --cycles N          cycles with metrics to print per instance (default 1)
+  --log-level LEVEL   ${LOG_LEVELS.join(", ")} (default warn)
+`,
+    options: {
+      config: { type: "string" },
+      "config-dir": { type: "string" },
+      instance: { type: "string" },
+      cycles: { type: "string" },
+      "log-level": { type: "string" },
       help: { type: "boolean" },
     },
   },
@@ -254,6 +281,116 @@ async function permissions(values: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
+async function tap(values: Record<string, unknown>): Promise<number> {
+  if (values.config === undefined) {
+    return usageError("tap needs --config FILE", COMMANDS.tap.usage);
+  }
+  const level = (values["log-level"] as string | undefined) ?? "warn";
+  if (!LOG_LEVELS.includes(level as LogLevel)) {
+    return usageError(
+      `--log-level must be one of ${LOG_LEVELS.join(", ")}, got "${level}"`,
+      COMMANDS.tap.usage,
+    );
+  }
+  const cyclesText = (values.cycles as string | undefined) ?? "1";
+  const cycles = Number(cyclesText);
+  if (!/^\d+$/.test(cyclesText) || cycles < 1) {
+    return usageError(
+      `--cycles must be a positive integer, got "${cyclesText}"`,
+      COMMANDS.tap.usage,
+    );
+  }
+  const result = await loadOrDefaults(values.config as string);
+  printMessages(result);
+  if (result.errors.length > 0) return 1;
+  const config = result.config;
+  const enabled = config.exporting.filter((i) => i.enabled);
+  const wanted = values.instance as string | undefined;
+  if (wanted !== undefined) {
+    const match = enabled.filter((i) =>
+      i.name === wanted || i.section === wanted ||
+      `[${i.section}]` === wanted
+    );
+    if (match.length === 0) {
+      console.error(
+        `skiff: no enabled exporting instance "${wanted}" in ${config.source} (enabled: ${
+          enabled.map((i) => i.section).join(", ") || "none"
+        })`,
+      );
+      return 1;
+    }
+    for (const i of enabled) i.enabled = match.includes(i);
+  } else if (enabled.length === 0) {
+    console.error(`skiff: no enabled exporting instance in ${config.source}`);
+    return 1;
+  }
+  // A tap sends nothing and listens nowhere.
+  config.stream.enabled = false;
+  config.web.mode = "none";
+  const { needs, pluginDirErrors } = await agentPermissionNeeds(
+    config,
+    values.config as string,
+  );
+  const missing = await missingPermissions(
+    needs.filter((n) => !n.flag.startsWith("--allow-net")),
+  );
+  if (missing.length > 0) {
+    console.error(missingPermissionsMessage(missing));
+    return 1;
+  }
+  if (pluginDirErrors.length > 0) {
+    for (const e of pluginDirErrors) console.error(`error: ${e}`);
+    return 1;
+  }
+  // Loaded here: remote write's protobuf library reads the environment when
+  // it loads, which "run" with least permissions must not need.
+  const { tapText } = await import("./lib/export/tap.ts");
+  const selected = config.exporting.filter((i) => i.enabled);
+  const counts = new Map<string, number>();
+  const finished = Promise.withResolvers<string>();
+  let done = false;
+  const out = new TextEncoder();
+  const agent = new Agent(config, {
+    clock: realClock,
+    log: new Logger("skiff", { level: level as LogLevel }),
+    tap: (instance, batch) => {
+      if (done) return;
+      const section = instance.config.section;
+      const n = (counts.get(section) ?? 0) + 1;
+      if (n > cycles) return;
+      counts.set(section, n);
+      console.error(
+        `# [${section}] cycle ${n}: ${batch.metrics} metrics, ${batch.bytes.length} bytes`,
+      );
+      Deno.stdout.writeSync(
+        out.encode(tapText(instance.config.type, batch.bytes)),
+      );
+      if (selected.every((i) => (counts.get(i.section) ?? 0) >= cycles)) {
+        done = true;
+        finished.resolve("done");
+      }
+    },
+  });
+  const onSignal = () => finished.resolve("signal");
+  for (const sig of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(sig, onSignal);
+  }
+  try {
+    await agent.start();
+    await finished.promise;
+  } catch (err) {
+    console.error(`skiff: ${(err as Error).message}`);
+    return 1;
+  } finally {
+    done = true;
+    await agent.stop();
+    for (const sig of ["SIGINT", "SIGTERM"] as const) {
+      Deno.removeSignalListener(sig, onSignal);
+    }
+  }
+  return 0;
+}
+
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
   const [command, ...rest] = args;
@@ -307,6 +444,8 @@ export async function main(args: string[]): Promise<number> {
       return 0;
     case "permissions":
       return await permissions(values);
+    case "tap":
+      return await tap(values);
     default:
       console.log(`skiff ${SKIFF_VERSION}`);
       return 0;

@@ -23,7 +23,7 @@ import {
 } from "./collect/plugins_d.ts";
 import type { PluginEntry } from "./collect/plugins_d.ts";
 import { ExportEngine, loadConnectors } from "./export/mod.ts";
-import type { Dialer } from "./export/mod.ts";
+import type { Dialer, EngineOptions } from "./export/mod.ts";
 import { guidFromName, StreamReceiver, StreamSender } from "./stream/mod.ts";
 import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
 import type { PermissionNeed } from "./config/permissions.ts";
@@ -67,6 +67,8 @@ export interface AgentOptions {
   dial?: Dialer;
   /** Prefix of /proc and /sys paths, for tests. */
   procRoot?: string;
+  /** `skiff tap`: exported batches go here, not to their destinations. */
+  tap?: EngineOptions["tap"];
 }
 
 /** A running agent. */
@@ -111,6 +113,7 @@ export class Agent {
         dial: this.#o.dial,
         localUpdateEverySec: this.config.global.updateEverySec,
         selfCharts: this.config.plugins.selfMonitoring,
+        tap: this.#o.tap,
       });
     }
     const signal = this.#abort.signal;

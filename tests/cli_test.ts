@@ -221,6 +221,74 @@ Deno.test("CLI", async (t) => {
     );
     assertEquals((await skiff(["permissions"])).code, 2);
   });
+
+  await t.step(
+    "tap prints what each instance would send, N cycles each, and connects to nothing",
+    async () => {
+      // Port 9 (discard) on loopback: nothing listens; a connect would fail
+      // loudly. Self-monitoring charts are the data.
+      const path = await tempConfig(
+        `[global]\nhostname = tapbox\n[plugins]\nproc = no\n` +
+          `[exporting:global]\nenabled = yes\nupdate every = 1\n` +
+          `[graphite:g]\nenabled = yes\ndestination = 127.0.0.1:9\n` +
+          `[prometheus_remote_write:rw]\nenabled = yes\ndestination = 127.0.0.1:9\nremote write URL path = /w\n`,
+      );
+      const r = await skiff(["tap", "--config", path, "--cycles", "2"]);
+      assertEquals(r.code, 0, r.stderr);
+      const headers = r.stderr.split("\n").filter((l) => l.startsWith("# "));
+      assertEquals(
+        headers.map((l) => l.replace(/: \d+ metrics, \d+ bytes$/, "")),
+        [
+          "# [graphite:g] cycle 1",
+          "# [prometheus_remote_write:rw] cycle 1",
+          "# [graphite:g] cycle 2",
+          "# [prometheus_remote_write:rw] cycle 2",
+        ],
+      );
+      assert(!r.stderr.includes("connect"), r.stderr);
+      const metricsOf = (section: string) =>
+        headers.filter((l) => l.startsWith(`# [${section}]`))
+          .reduce((n, l) => n + Number(/: (\d+) metrics/.exec(l)![1]), 0);
+      const lines = r.stdout.split("\n").filter((l) => l !== "");
+      const graphite = lines.filter((l) => l.startsWith("netdata.tapbox."));
+      const samples = lines.filter((l) => /^[a-zA-Z_:][\w:]*\{/.test(l));
+      assertEquals(graphite.length + samples.length, lines.length);
+      assertEquals(graphite.length, metricsOf("graphite:g"));
+      // and one netdata_info series per host per request, not a metric
+      assertEquals(
+        samples.length,
+        metricsOf("prometheus_remote_write:rw") + 2,
+      );
+      assertEquals(
+        samples.filter((l) => l.startsWith("netdata_info{")).length,
+        2,
+      );
+      for (const l of graphite) {
+        assertMatch(l, /^netdata\.tapbox\.\S+ -?\d+\.\d{7} \d{10}$/);
+      }
+      for (const l of samples) {
+        assertMatch(l, /^[a-zA-Z_:][\w:]*\{(\w+="[^"]*",?)*\} \S+ \d{13}$/);
+      }
+
+      const one = await skiff(["tap", "--config", path, "--instance", "rw"]);
+      assertEquals(one.code, 0, one.stderr);
+      assertMatch(
+        one.stderr,
+        /^# \[prometheus_remote_write:rw\] cycle 1: \d+ metrics/m,
+      );
+      assert(!one.stderr.includes("[graphite:g]"), one.stderr);
+      const none = await skiff(["tap", "--config", path, "--instance", "x"]);
+      assertEquals(none.code, 1);
+      assertStringIncludes(
+        none.stderr,
+        `no enabled exporting instance "x" in ${path} (enabled: graphite:g, prometheus_remote_write:rw)`,
+      );
+      assertEquals(
+        (await skiff(["tap", "--config", path, "--cycles", "0"])).code,
+        2,
+      );
+    },
+  );
 });
 
 Deno.test({

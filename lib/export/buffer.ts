@@ -300,6 +300,19 @@ export class SendBuffer {
     return rewound;
   }
 
+  /**
+   * Takes every queued batch whole, as formatted (`skiff tap`: a tap is the
+   * destination); the buffer is left empty.
+   */
+  takeAll(): Batch[] {
+    const batches = this.#queue.filter((q) => !q.resend).map((q) => q.batch);
+    this.#queue = [];
+    this.#offset = 0;
+    this.#bytes = 0;
+    this.#metrics = 0;
+    return batches;
+  }
+
   /** Drops everything unsent (the batch being written too). */
   dropAll(): Dropped {
     const dropped = {

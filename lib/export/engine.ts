@@ -14,7 +14,7 @@ import type { ExportingInstance } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import type { Chart, Database } from "../storage/rrd.ts";
 import { ExportInstance } from "./instance.ts";
-import type { CycleReport } from "./instance.ts";
+import type { CycleReport, InstanceOptions } from "./instance.ts";
 import { completeChart, createMainCpuChart } from "./self_charts.ts";
 import type { Dialer } from "./transport.ts";
 import { instanceDue } from "./window.ts";
@@ -34,6 +34,8 @@ export interface EngineOptions {
   timeoutClock?: Clock;
   /** Self charts on the local host (default yes). */
   selfCharts?: boolean;
+  /** `skiff tap`: batches go here, not to their destinations. */
+  tap?: InstanceOptions["tap"];
 }
 
 /** The engine: N instances on one schedule. */
@@ -60,6 +62,7 @@ export class ExportEngine {
         dial: options.dial,
         timeoutClock: options.timeoutClock,
         chartsHost: charts ? db.localhost : undefined,
+        tap: options.tap,
       })
     );
     this.#mainCpu = charts && this.instances.length > 0

@@ -19,7 +19,7 @@ import { aggregate } from "../storage/query.ts";
 import type { AggregateResult } from "../storage/query.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
 import { BatchWriter, SendBuffer } from "./buffer.ts";
-import type { Dropped } from "./buffer.ts";
+import type { Batch, Dropped } from "./buffer.ts";
 import { connectorFor } from "./connectors/mod.ts";
 import type { Connector, HostFormat, MetricFormat } from "./connectors/mod.ts";
 import {
@@ -97,12 +97,18 @@ export interface InstanceOptions {
   timeoutClock?: Clock;
   /** Where the self charts go; none when undefined. */
   chartsHost?: Host;
+  /**
+   * `skiff tap`: each batch goes here instead of to the destination, which
+   * is never connected to (the batches count as sent, to the tap).
+   */
+  tap?: (instance: ExportInstance, batch: Batch) => void;
 }
 
 /** One exporting instance. */
 export class ExportInstance {
   readonly config: ExportingInstance;
   readonly #clock: Clock;
+  readonly #tap: InstanceOptions["tap"];
   readonly #log: Logger;
   readonly #connector: Connector;
   readonly #sender: Sender;
@@ -160,6 +166,7 @@ export class ExportInstance {
   constructor(config: ExportingInstance, options: InstanceOptions) {
     this.config = config;
     this.#clock = options.clock;
+    this.#tap = options.tap;
     this.#log = options.log;
     const connector = connectorFor(config);
     if (!connector) {
@@ -313,6 +320,14 @@ export class ExportInstance {
     }
     if (responses.closed) {
       this.#log.warn(`${name} the destination closed the connection`);
+    }
+    if (this.#tap) {
+      for (const b of this.#buffer.takeAll()) {
+        this.#tap(this, b);
+        p.sentMetrics += b.metrics;
+        p.sentBytes += b.bytes.length;
+        this.#totals.sent += b.metrics;
+      }
     }
     const waitMs = this.#notBeforeMs - this.#clock.nowMs();
     let connectError = "";

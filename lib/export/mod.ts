@@ -8,4 +8,5 @@ export type { EngineOptions } from "./engine.ts";
 export { ExportInstance } from "./instance.ts";
 export type { Accounting, CycleReport, InstanceOptions } from "./instance.ts";
 export type { Dialer, Link } from "./transport.ts";
+export type { Batch } from "./buffer.ts";
 export { loadConnectors } from "./connectors/mod.ts";

@@ -7,61 +7,22 @@
  * read from its source, rule by rule.
  */
 import { assertEquals } from "../helpers/assert.ts";
-import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import snappy from "snappyjs";
 import { parseConfig } from "../../lib/config/mod.ts";
 import { BatchWriter } from "../../lib/export/buffer.ts";
 import {
+  decodeWriteRequest,
   heterogeneous,
   prometheusLabel,
   prometheusUnits,
   remoteWrite,
 } from "../../lib/export/connectors/remote_write.ts";
+import type { DecodedSeries } from "../../lib/export/connectors/remote_write.ts";
 import type { MetricFormat } from "../../lib/export/connectors/types.ts";
 import { Chart } from "../../lib/storage/rrd.ts";
 import { edgeHost } from "../helpers/format.ts";
 
-interface Series {
-  labels: Record<string, string>;
-  samples: [number, number][];
-}
-
-/** A WriteRequest, decoded. */
-function decode(body: Uint8Array): Series[] {
-  const r = new BinaryReader(snappy.uncompress(body));
-  const out: Series[] = [];
-  while (r.pos < r.len) {
-    const [field, wt] = r.tag();
-    assertEquals([field, wt], [1, WireType.LengthDelimited]);
-    const ts = new BinaryReader(r.bytes());
-    const s: Series = { labels: {}, samples: [] };
-    while (ts.pos < ts.len) {
-      const [f] = ts.tag();
-      const sub = new BinaryReader(ts.bytes());
-      if (f === 1) {
-        let name = "";
-        let value = "";
-        while (sub.pos < sub.len) {
-          const [lf] = sub.tag();
-          if (lf === 1) name = sub.string();
-          else value = sub.string();
-        }
-        s.labels[name] = value;
-      } else {
-        let value = 0;
-        let t = 0;
-        while (sub.pos < sub.len) {
-          const [sf] = sub.tag();
-          if (sf === 1) value = sub.double();
-          else t = Number(sub.int64());
-        }
-        s.samples.push([value, t]);
-      }
-    }
-    out.push(s);
-  }
-  return out;
-}
+type Series = DecodedSeries;
+const decode = decodeWriteRequest;
 
 function request(conf: string, charts: Chart[], variables = new Map()) {
   const { config, errors } = parseConfig(conf, "t.conf", {

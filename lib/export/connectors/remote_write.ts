@@ -12,7 +12,7 @@
  *
  * @module
  */
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import snappy from "snappyjs";
 import type { ExportingInstance } from "../../config/exporting.ts";
 import type { Chart, Dimension } from "../../storage/rrd.ts";
@@ -313,4 +313,53 @@ export function remoteWrite(config: ExportingInstance): Connector {
       out.writeBytes(snappy.compress(req.finish()));
     },
   };
+}
+
+/** One series of a decoded `WriteRequest`. */
+export interface DecodedSeries {
+  labels: Record<string, string>;
+  /** [value, timestamp in ms] */
+  samples: [number, number][];
+}
+
+/**
+ * A remote-write body decoded: snappy, then the `WriteRequest` protobuf
+ * (`skiff tap` prints it; tests read it). Throws on anything else.
+ */
+export function decodeWriteRequest(body: Uint8Array): DecodedSeries[] {
+  const r = new BinaryReader(snappy.uncompress(body));
+  const out: DecodedSeries[] = [];
+  while (r.pos < r.len) {
+    const [field, wt] = r.tag();
+    if (field !== 1 || wt !== WireType.LengthDelimited) {
+      throw new Error(`not a WriteRequest: field ${field}, wire type ${wt}`);
+    }
+    const ts = new BinaryReader(r.bytes());
+    const s: DecodedSeries = { labels: {}, samples: [] };
+    while (ts.pos < ts.len) {
+      const [f] = ts.tag();
+      const sub = new BinaryReader(ts.bytes());
+      if (f === 1) {
+        let name = "";
+        let value = "";
+        while (sub.pos < sub.len) {
+          const [lf] = sub.tag();
+          if (lf === 1) name = sub.string();
+          else value = sub.string();
+        }
+        s.labels[name] = value;
+      } else {
+        let value = 0;
+        let t = 0;
+        while (sub.pos < sub.len) {
+          const [sf] = sub.tag();
+          if (sf === 1) value = sub.double();
+          else t = Number(sub.int64());
+        }
+        s.samples.push([value, t]);
+      }
+    }
+    out.push(s);
+  }
+  return out;
 }
