@@ -174,6 +174,28 @@ function printMessages(result: ConfigResult): void {
   }
 }
 
+/**
+ * Whether this process has the permissions the agent needs with `config`
+ * (without network ones for a tap, which connects to nothing), and its
+ * plugins directories are readable; says what is missing on stderr.
+ */
+async function permittedToRun(
+  config: ConfigResult["config"],
+  path: string | undefined,
+  tapOnly: boolean,
+): Promise<boolean> {
+  const { needs, pluginDirErrors } = await agentPermissionNeeds(config, path);
+  const missing = await missingPermissions(
+    tapOnly ? needs.filter((n) => !n.flag.startsWith("--allow-net")) : needs,
+  );
+  if (missing.length > 0) {
+    console.error(missingPermissionsMessage(missing));
+    return false;
+  }
+  for (const e of pluginDirErrors) console.error(`error: ${e}`);
+  return pluginDirErrors.length === 0;
+}
+
 async function run(values: Record<string, unknown>): Promise<number> {
   const level = values["log-level"] as string | undefined;
   if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) {
@@ -190,19 +212,13 @@ async function run(values: Record<string, unknown>): Promise<number> {
     );
     return 1;
   }
-  const { needs, pluginDirErrors } = await agentPermissionNeeds(
-    result.config,
-    values.config as string | undefined,
-  );
-  const missing = await missingPermissions(needs);
-  if (missing.length > 0) {
-    console.error(missingPermissionsMessage(missing));
-    return 1;
-  }
-  if (pluginDirErrors.length > 0) {
-    for (const e of pluginDirErrors) console.error(`error: ${e}`);
-    return 1;
-  }
+  if (
+    !await permittedToRun(
+      result.config,
+      values.config as string | undefined,
+      false,
+    )
+  ) return 1;
   const log = new Logger("skiff", {
     level: (level as LogLevel) ?? result.config.global.logLevel,
   });
@@ -327,21 +343,7 @@ async function tap(values: Record<string, unknown>): Promise<number> {
   // A tap sends nothing and listens nowhere.
   config.stream.enabled = false;
   config.web.mode = "none";
-  const { needs, pluginDirErrors } = await agentPermissionNeeds(
-    config,
-    values.config as string,
-  );
-  const missing = await missingPermissions(
-    needs.filter((n) => !n.flag.startsWith("--allow-net")),
-  );
-  if (missing.length > 0) {
-    console.error(missingPermissionsMessage(missing));
-    return 1;
-  }
-  if (pluginDirErrors.length > 0) {
-    for (const e of pluginDirErrors) console.error(`error: ${e}`);
-    return 1;
-  }
+  if (!await permittedToRun(config, values.config as string, true)) return 1;
   // Loaded here: remote write's protobuf library reads the environment when
   // it loads, which "run" with least permissions must not need.
   const { tapText } = await import("./lib/export/tap.ts");

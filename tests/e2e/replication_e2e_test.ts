@@ -11,16 +11,13 @@
  *     agree line for line where both have a (name, timestamp).
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { realClock } from "../../lib/clock.ts";
-import { parseConfig } from "../../lib/config/mod.ts";
-import { Agent } from "../../lib/agent.ts";
-import { Logger, memorySink } from "../../lib/log.ts";
 import { valueAt } from "../../lib/storage/query.ts";
 import type { Host } from "../../lib/storage/rrd.ts";
 import { CAP } from "../../lib/stream/handshake.ts";
 import { freePort, haveBinary, waitFor } from "../helpers/e2e.ts";
 import { NETDATA_BIN, startNetdata } from "../helpers/servers.ts";
 import { TcpSink } from "../helpers/sinks.ts";
+import { testAgent } from "../helpers/agent.ts";
 import { CutProxy } from "../helpers/cut_proxy.ts";
 
 const KEY = "11111111-2222-3333-4444-555555555555";
@@ -28,18 +25,7 @@ const CUT_SEC = 30;
 /** Charts compared slot by slot (they exist on every Linux netdata). */
 const CHARTS = ["system.cpu", "system.ram", "system.load", "system.processes"];
 
-function agent(text: string, hostname: string) {
-  const { config, errors } = parseConfig(text, `${hostname}.conf`, {
-    systemHostname: hostname,
-  });
-  assertEquals(errors, []);
-  const logs = memorySink();
-  const a = new Agent(config, {
-    clock: realClock,
-    log: new Logger("skiff", { sink: logs.sink, level: "debug" }),
-  });
-  return { agent: a, logs };
-}
+const agent = testAgent;
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 

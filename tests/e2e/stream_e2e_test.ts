@@ -5,29 +5,15 @@
  * (b) skiff streams its own host to a real netdata parent, which lists it.
  */
 import { assert, assertEquals } from "../helpers/assert.ts";
-import { realClock } from "../../lib/clock.ts";
-import { parseConfig } from "../../lib/config/mod.ts";
-import { Agent } from "../../lib/agent.ts";
-import { Logger, memorySink } from "../../lib/log.ts";
 import { valueAt } from "../../lib/storage/query.ts";
 import { freePort, haveBinary, waitFor } from "../helpers/e2e.ts";
 import { NETDATA_BIN, startNetdata } from "../helpers/servers.ts";
 import { TcpSink } from "../helpers/sinks.ts";
+import { testAgent } from "../helpers/agent.ts";
 
 const KEY = "11111111-2222-3333-4444-555555555555";
 
-function agent(text: string, hostname: string) {
-  const { config, errors } = parseConfig(text, `${hostname}.conf`, {
-    systemHostname: hostname,
-  });
-  assertEquals(errors, []);
-  const logs = memorySink();
-  const a = new Agent(config, {
-    clock: realClock,
-    log: new Logger("skiff", { sink: logs.sink, level: "debug" }),
-  });
-  return { agent: a, logs };
-}
+const agent = testAgent;
 
 Deno.test({
   name: "a real netdata 1.37 child streams into skiff",

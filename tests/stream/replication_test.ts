@@ -217,6 +217,42 @@ Deno.test("replication: a parent applies an answer on the child's timestamps and
   assertEquals(parent.lastEntrySec(), 105);
 });
 
+/**
+ * A skiff child `hostname` streaming to 127.0.0.1:`port` with `extra`
+ * [stream] keys, on `clock`, running until `stop()`.
+ */
+function child(
+  hostname: string,
+  port: number,
+  clock: ManualClock,
+  extra = "",
+) {
+  const db = new Database({
+    hostname,
+    machineGuid: guidFromName(`skiff:${hostname}`),
+  });
+  const { config } = parseConfig(
+    `[global]\nhostname = ${hostname}\n[stream]\nenabled = yes\napi key = ${KEY}\n` +
+      `destination = 127.0.0.1:${port}\n${extra}`,
+    `${hostname}.conf`,
+    { systemHostname: hostname },
+  );
+  const sender = new StreamSender(db, config, {
+    clock,
+    log: new Logger("stream", { sink: memorySink().sink }),
+  });
+  const abort = new AbortController();
+  const running = sender.run(abort.signal);
+  return {
+    db,
+    sender,
+    async stop() {
+      abort.abort();
+      await running;
+    },
+  };
+}
+
 Deno.test({
   name:
     "replication: skiff to skiff on real sockets, compressed; the parent gets the child's history",
@@ -229,11 +265,10 @@ Deno.test({
       `[global]\nhostname = parent\n[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n[${KEY}]\nenabled = yes\n`,
       { clock },
     );
-    const db = new Database({
-      hostname: "edge",
-      machineGuid: guidFromName("skiff:edge"),
-    });
-    // 50 slots the child stored before it could connect
+    const edge = child("edge", parent.port, clock);
+    const { db, sender } = edge;
+    // 50 slots the child stored before it could connect (the sender holds
+    // its first definition until the test's first await)
     const chart = db.localhost.addChart({
       id: "app.temp",
       updateEverySec: 1,
@@ -243,18 +278,6 @@ Deno.test({
     for (let t = now - 50; t < now; t++) {
       d.storeReplayed(chart.replaySlot(t), t, 20 + (t % 7) / 8, false);
     }
-    const { config } = parseConfig(
-      `[global]\nhostname = edge\n[stream]\nenabled = yes\napi key = ${KEY}\ndestination = 127.0.0.1:${parent.port}\n`,
-      "edge.conf",
-      { systemHostname: "edge" },
-    );
-    const logs = memorySink();
-    const sender = new StreamSender(db, config, {
-      clock,
-      log: new Logger("stream", { sink: logs.sink }),
-    });
-    const abort = new AbortController();
-    const running = sender.run(abort.signal);
     try {
       await until("the parent has the child's 50 slots", () => {
         const c = parent.db.hostByName("edge")?.chart("app.temp");
@@ -280,8 +303,7 @@ Deno.test({
         JSON.stringify(sender.stats),
       );
     } finally {
-      abort.abort();
-      await running;
+      await edge.stop();
       await parent.stop();
     }
   },
@@ -298,24 +320,15 @@ Deno.test({
       `[global]\nhostname = parent\n[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n[${KEY}]\nenabled = yes\n`,
       { clock },
     );
-    const db = new Database({
-      hostname: "plain",
-      machineGuid: guidFromName("skiff:plain"),
-    });
-    db.localhost.addChart({ id: "app.x", updateEverySec: 1, history: 10 })
-      .addDimension("y");
-    const { config } = parseConfig(
-      `[global]\nhostname = plain\n[stream]\nenabled = yes\napi key = ${KEY}\ndestination = 127.0.0.1:${parent.port}\n` +
-        `enable compression = no\ndisabled capabilities = replication\n`,
-      "plain.conf",
-      { systemHostname: "plain" },
-    );
-    const sender = new StreamSender(db, config, {
+    const plain = child(
+      "plain",
+      parent.port,
       clock,
-      log: new Logger("stream", { sink: memorySink().sink }),
-    });
-    const abort = new AbortController();
-    const running = sender.run(abort.signal);
+      "enable compression = no\ndisabled capabilities = replication\n",
+    );
+    const { sender } = plain;
+    plain.db.localhost.addChart({ id: "app.x", updateEverySec: 1, history: 10 })
+      .addDimension("y");
     try {
       await until("connected", () => sender.connections === 1);
       // 16320 granted to a full offer, less COMPRESSION (1024) and REPLICATION (4096)
@@ -331,8 +344,7 @@ Deno.test({
       assertEquals(sender.stats.wireBytes, sender.stats.textBytes);
       assertEquals(sender.stats.replayRequests, 0);
     } finally {
-      abort.abort();
-      await running;
+      await plain.stop();
       await parent.stop();
     }
   },
@@ -349,28 +361,18 @@ Deno.test({
     const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const now = Math.floor(Date.now() / 1000);
     const clock = new ManualClock(now * 1000);
-    const db = new Database({
-      hostname: "late",
-      machineGuid: guidFromName("skiff:late"),
-    });
-    const chart = db.localhost.addChart({
+    const late = child(
+      "late",
+      listener.addr.port,
+      clock,
+      "enable compression = no\n",
+    );
+    const chart = late.db.localhost.addChart({
       id: "app.x",
       updateEverySec: 1,
       history: 10,
     });
     const y = chart.addDimension("y");
-    const { config } = parseConfig(
-      `[global]\nhostname = late\n[stream]\nenabled = yes\napi key = ${KEY}\n` +
-        `destination = 127.0.0.1:${listener.addr.port}\nenable compression = no\n`,
-      "late.conf",
-      { systemHostname: "late" },
-    );
-    const sender = new StreamSender(db, config, {
-      clock,
-      log: new Logger("stream", { sink: memorySink().sink }),
-    });
-    const abort = new AbortController();
-    const running = sender.run(abort.signal);
     const conn = await listener.accept();
     let text = "";
     const buf = new Uint8Array(65536);
@@ -423,10 +425,9 @@ Deno.test({
       chart.done((now + 4) * 1_000_000 + 500_000);
       await readUntil('BEGIN "app.x" 1000000\nSET "y" = 40\nEND\n');
     } finally {
-      abort.abort();
       conn.close();
       listener.close();
-      await running;
+      await late.stop();
     }
   },
 });
