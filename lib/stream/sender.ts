@@ -43,6 +43,11 @@ import type { ReplayRequest } from "./replication.ts";
 
 /** A sender drops the connection when more than this waits to be written. */
 export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+/**
+ * A parent asks one replay per chart at a time; more than this waiting is
+ * a parent gone wrong, and the connection is dropped.
+ */
+export const MAX_QUEUED_REPLAYS = 10_000;
 
 /** netdata's RRDLABEL_SRC_AUTO | RRDLABEL_SRC_CONFIG, as its children send. */
 const LABEL_SOURCE_AUTO = 536870913;
@@ -445,6 +450,12 @@ export class StreamSender {
     const n = splitWords(line, words);
     if (n === 0) return;
     if (words[0] === "REPLAY_CHART" && n >= 5) {
+      if (this.#replays.length >= MAX_QUEUED_REPLAYS) {
+        this.#fail(
+          `the parent sent more than ${MAX_QUEUED_REPLAYS} replay requests not yet answered`,
+        );
+        return;
+      }
       this.#replays.push({
         chartId: words[1],
         req: {
