@@ -151,6 +151,7 @@ export const PROC_MODULES = [
   "/proc/net/dev",
   "/proc/diskstats",
   "/proc/sys/kernel/random/entropy_avail",
+  "/proc/pressure",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

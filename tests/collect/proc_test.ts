@@ -109,7 +109,26 @@ async function fakeRoot() {
     "256\n",
   );
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
+  await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // cpu: a kernel before 5.13, without a full line; stall totals in µs
+    await Deno.writeTextFile(
+      `${root}/proc/pressure/cpu`,
+      `some avg10=2.49 avg60=9.09 avg300=11.86 total=${
+        745885960 + 3_000_000 * k
+      }\n`,
+    );
+    for (const r of ["memory", "io"]) {
+      await Deno.writeTextFile(
+        `${root}/proc/pressure/${r}`,
+        `some avg10=0.16 avg60=0.10 avg300=0.07 total=${
+          29251773 + 1_000_000 * k
+        }\n` +
+          `full avg10=0.16 avg60=0.09 avg300=0.03 total=${
+            24978944 + 500_000 * k
+          }\n`,
+      );
+    }
     await Deno.writeTextFile(
       `${root}/proc/stat`,
       STAT(100 + 30 * k, 50 + 10 * k, 800 + 60 * k),
@@ -369,6 +388,57 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/pressure: netdata's 10 charts here (no cpu full line), every 2 s, percent and ms/s",
+    async () => {
+      const { root, round } = await fakeRoot();
+      const { db, proc } = collector(root);
+      const clock = new ManualClock(1_700_000_000_000);
+      for (let k = 0; k < 5; k++) {
+        await round(k);
+        await proc.collect(clock.nowMs());
+        await clock.advance(1000);
+      }
+      const ids = [...db.localhost.charts.keys()].filter((id) =>
+        id.includes("pressure")
+      ).sort();
+      assertEquals(ids, [
+        "system.cpu_some_pressure",
+        "system.cpu_some_pressure_stall_time",
+        "system.io_full_pressure",
+        "system.io_full_pressure_stall_time",
+        "system.io_some_pressure",
+        "system.io_some_pressure_stall_time",
+        "system.memory_full_pressure",
+        "system.memory_full_pressure_stall_time",
+        "system.memory_some_pressure",
+        "system.memory_some_pressure_stall_time",
+      ]);
+      const cpu = db.localhost.chart("system.cpu_some_pressure")!;
+      assertEquals(
+        [cpu.updateEverySec, cpu.priority, cpu.family, cpu.units, cpu.title],
+        [2, 140, "cpu", "percentage", "CPU some pressure"],
+      );
+      assertEquals(cpu.dimensions.map((d) => [d.id, d.divisor]), [
+        ["some 10", 100],
+        ["some 60", 100],
+        ["some 300", 100],
+      ]);
+      const t = cpu.lastEntrySec();
+      assertEquals(valueAt(cpu, cpu.dimension("some 60")!, t), 9.09);
+      const io = db.localhost.chart("system.io_full_pressure_stall_time")!;
+      assertEquals([io.priority, io.family], [205, "disk"]);
+      // collected at 0, 2 and 4 s: 500,000 µs a round, 1,000,000 per 2 s
+      // = 1,000 ms per 2 s = 500 ms/s
+      assertEquals(io.dimension("time")!.collectionsCounter, 3);
+      assertEquals(
+        valueAt(io, io.dimension("time")!, io.lastEntrySec()),
+        500,
+      );
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -154,7 +154,6 @@ const NOT_YET: [RegExp, string][] = [
     "/sys/class/net and the rest of /proc/net/dev",
   ],
   [/^netfilter\./, "conntrack"],
-  [/_pressure(_stall_time)?$/, "/proc/pressure"],
   [/^system\.(ipc_|shared_memory_|message_queue)/, "System V IPC"],
   [
     /^mem\.(hugepages|transparent_hugepages|swap|ksm|ksm_\w+|numa|numa_\w+|hwcorrupt|cma|directmaps|zswap)$|^system\.swap$/,

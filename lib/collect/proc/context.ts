@@ -44,5 +44,7 @@ export interface ProcContext {
 /** One /proc source: its path and what to do with its text. */
 export interface ProcModule {
   readonly path: string;
+  /** Its `[plugin:proc]` key, when not `path` (netdata's "/proc/pressure"). */
+  readonly key?: string;
   collect(text: string, ms: number, ut: number): void | Promise<void>;
 }

@@ -17,6 +17,7 @@ import { procMeminfo } from "./proc_meminfo.ts";
 import { procNetDev } from "./proc_net_dev.ts";
 import { procStat } from "./proc_stat.ts";
 import { procEntropy } from "./proc_sys_kernel_random_entropy_avail.ts";
+import { procPressure } from "./proc_pressure.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -76,6 +77,7 @@ export class ProcCollector implements Collector {
       procNetDev(ctx),
       procDiskstats(ctx),
       procEntropy(ctx),
+      ...procPressure(ctx),
     ];
   }
 
@@ -114,8 +116,8 @@ export class ProcCollector implements Collector {
   }
   async collect(nowMs: number): Promise<void> {
     const nowUt = nowMs * 1000;
-    const wanted = this.#modules.filter(({ path }) =>
-      this.#o.modules[path] !== false && !this.#disabled.has(path)
+    const wanted = this.#modules.filter(({ path, key }) =>
+      this.#o.modules[key ?? path] !== false && !this.#disabled.has(path)
     );
     const files = await this.#files(wanted.map(({ path }) => path));
     for (const { path, collect } of wanted) {
