@@ -152,6 +152,7 @@ export const PROC_MODULES = [
   "/proc/diskstats",
   "/proc/sys/kernel/random/entropy_avail",
   "/proc/pressure",
+  "/proc/softirqs",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

@@ -111,6 +111,16 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // HI never counts; NET_RX only on CPU1; CPU2 counts nothing yet
+    await Deno.writeTextFile(
+      `${root}/proc/softirqs`,
+      "                    CPU0       CPU1       CPU2\n" +
+        "          HI:          0          0          0\n" +
+        `       TIMER:     ${298608 + 1000 * k}     ${
+          354205 + 2000 * k
+        }          0\n` +
+        `      NET_RX:          0       ${1500 + 30 * k}          0\n`,
+    );
     // cpu: a kernel before 5.13, without a full line; stall totals in µs
     await Deno.writeTextFile(
       `${root}/proc/pressure/cpu`,
@@ -388,6 +398,40 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/softirqs: a dimension once it counts, a CPU's chart once it has counted",
+    async () => {
+      const { root, round } = await fakeRoot();
+      const { db, proc } = collector(root);
+      const clock = new ManualClock(1_700_000_000_000);
+      for (let k = 0; k < 3; k++) {
+        await round(k);
+        await proc.collect(clock.nowMs());
+        await clock.advance(1000);
+      }
+      const system = db.localhost.chart("system.softirqs")!;
+      assertEquals(
+        [system.chartType, system.priority, system.units],
+        ["stacked", 950, "softirqs/s"],
+      );
+      assertEquals(system.dimensions.map((d) => d.id), ["TIMER", "NET_RX"]);
+      const t = system.lastEntrySec();
+      // per second: TIMER 1000 + 2000, NET_RX 30
+      assertEquals(valueAt(system, system.dimension("TIMER")!, t), 3000);
+      assertEquals(valueAt(system, system.dimension("NET_RX")!, t), 30);
+      const cpu0 = db.localhost.chart("cpu.cpu0_softirqs")!;
+      const cpu1 = db.localhost.chart("cpu.cpu1_softirqs")!;
+      assertEquals(
+        [cpu0.context, cpu0.priority, cpu1.priority, cpu1.labels.get("cpu")],
+        ["cpu.softirqs", 3000, 3001, "cpu1"],
+      );
+      assertEquals(cpu0.dimensions.map((d) => d.id), ["TIMER"]);
+      assertEquals(cpu1.dimensions.map((d) => d.id), ["TIMER", "NET_RX"]);
+      assertEquals(db.localhost.chart("cpu.cpu2_softirqs"), undefined);
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -18,6 +18,7 @@ import { procNetDev } from "./proc_net_dev.ts";
 import { procStat } from "./proc_stat.ts";
 import { procEntropy } from "./proc_sys_kernel_random_entropy_avail.ts";
 import { procPressure } from "./proc_pressure.ts";
+import { procSoftirqs } from "./proc_softirqs.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -78,6 +79,7 @@ export class ProcCollector implements Collector {
       procDiskstats(ctx),
       procEntropy(ctx),
       ...procPressure(ctx),
+      procSoftirqs(ctx),
     ];
   }
 
