@@ -153,6 +153,7 @@ export const PROC_MODULES = [
   "/proc/sys/kernel/random/entropy_avail",
   "/proc/pressure",
   "/proc/softirqs",
+  "/proc/interrupts",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

@@ -111,6 +111,18 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // 24 counts on CPU0 only; 28 never; NMI names itself; ERR has one column
+    await Deno.writeTextFile(
+      `${root}/proc/interrupts`,
+      "           CPU0       CPU1       \n" +
+        ` 24:          ${1 + k}          0  IO-APIC   5-edge      ACPI:Ged\n` +
+        " 28:          0          0 PCI-MSIX-0000:00:01.0   0-edge      virtio0-config\n" +
+        ` 29:         ${7 + 5 * k}        ${
+          9 + 7 * k
+        } PCI-MSIX-0000:00:01.0   1-edge      virtio0-input.0\n` +
+        ` NMI:          0          ${2 * k}   Non-maskable interrupts\n` +
+        " ERR:          0\n",
+    );
     // HI never counts; NET_RX only on CPU1; CPU2 counts nothing yet
     await Deno.writeTextFile(
       `${root}/proc/softirqs`,
@@ -398,6 +410,45 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/interrupts: numbered ones named after their device, as netdata; every CPU's chart",
+    async () => {
+      const { root, round } = await fakeRoot();
+      const { db, proc } = collector(root);
+      const clock = new ManualClock(1_700_000_000_000);
+      for (let k = 0; k < 3; k++) {
+        await round(k);
+        await proc.collect(clock.nowMs());
+        await clock.advance(1000);
+      }
+      const system = db.localhost.chart("system.interrupts")!;
+      assertEquals(
+        [system.chartType, system.priority, system.units, system.title],
+        ["stacked", 1000, "interrupts/s", "System interrupts"],
+      );
+      // "ACPI:Ged" is two words to netdata (":" separates): the last is Ged
+      assertEquals(system.dimensions.map((d) => [d.id, d.name]), [
+        ["24", "Ged_24"],
+        ["29", "virtio0-input.0_29"],
+        ["NMI", "NMI"],
+      ]);
+      assertEquals(
+        valueAt(system, system.dimension("29")!, system.lastEntrySec()),
+        12,
+      );
+      const cpu0 = db.localhost.chart("cpu.cpu0_interrupts")!;
+      const cpu1 = db.localhost.chart("cpu.cpu1_interrupts")!;
+      assertEquals(
+        [cpu0.context, cpu0.priority, cpu1.priority, cpu0.title],
+        ["cpu.interrupts", 1100, 1101, "CPU Interrupts"],
+      );
+      assertEquals(cpu0.dimensions.map((d) => d.id), ["24", "29"]);
+      // NMI counts on CPU1 from the second round: added then
+      assertEquals(cpu1.dimensions.map((d) => d.id), ["29", "NMI"]);
       await Deno.remove(root, { recursive: true });
     },
   );

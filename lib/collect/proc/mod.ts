@@ -19,6 +19,7 @@ import { procStat } from "./proc_stat.ts";
 import { procEntropy } from "./proc_sys_kernel_random_entropy_avail.ts";
 import { procPressure } from "./proc_pressure.ts";
 import { procSoftirqs } from "./proc_softirqs.ts";
+import { procInterrupts } from "./proc_interrupts.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -80,6 +81,7 @@ export class ProcCollector implements Collector {
       procEntropy(ctx),
       ...procPressure(ctx),
       procSoftirqs(ctx),
+      procInterrupts(ctx),
     ];
   }
 
