@@ -194,6 +194,22 @@ function collector(root: string, modules: Record<string, boolean> = {}) {
   return { db, logs, proc };
 }
 
+/**
+ * A fake root collected `n` times, a second apart on a manual clock, the
+ * counters rewritten before each collection.
+ */
+async function collectedRounds(n: number) {
+  const { root, round } = await fakeRoot();
+  const { db, proc } = collector(root);
+  const clock = new ManualClock(1_700_000_000_000);
+  for (let k = 0; k < n; k++) {
+    await round(k);
+    await proc.collect(clock.nowMs());
+    await clock.advance(1000);
+  }
+  return { root, db };
+}
+
 Deno.test("/proc collectors", async (t) => {
   await t.step(
     "parsers: netdata's fields, guest time taken out of user",
@@ -417,14 +433,7 @@ Deno.test("/proc collectors", async (t) => {
   await t.step(
     "/proc/interrupts: numbered ones named after their device, as netdata; every CPU's chart",
     async () => {
-      const { root, round } = await fakeRoot();
-      const { db, proc } = collector(root);
-      const clock = new ManualClock(1_700_000_000_000);
-      for (let k = 0; k < 3; k++) {
-        await round(k);
-        await proc.collect(clock.nowMs());
-        await clock.advance(1000);
-      }
+      const { root, db } = await collectedRounds(3);
       const system = db.localhost.chart("system.interrupts")!;
       assertEquals(
         [system.chartType, system.priority, system.units, system.title],
@@ -456,14 +465,7 @@ Deno.test("/proc collectors", async (t) => {
   await t.step(
     "/proc/softirqs: a dimension once it counts, a CPU's chart once it has counted",
     async () => {
-      const { root, round } = await fakeRoot();
-      const { db, proc } = collector(root);
-      const clock = new ManualClock(1_700_000_000_000);
-      for (let k = 0; k < 3; k++) {
-        await round(k);
-        await proc.collect(clock.nowMs());
-        await clock.advance(1000);
-      }
+      const { root, db } = await collectedRounds(3);
       const system = db.localhost.chart("system.softirqs")!;
       assertEquals(
         [system.chartType, system.priority, system.units],
@@ -490,14 +492,7 @@ Deno.test("/proc collectors", async (t) => {
   await t.step(
     "/proc/pressure: netdata's 10 charts here (no cpu full line), every 2 s, percent and ms/s",
     async () => {
-      const { root, round } = await fakeRoot();
-      const { db, proc } = collector(root);
-      const clock = new ManualClock(1_700_000_000_000);
-      for (let k = 0; k < 5; k++) {
-        await round(k);
-        await proc.collect(clock.nowMs());
-        await clock.advance(1000);
-      }
+      const { root, db } = await collectedRounds(5);
       const ids = [...db.localhost.charts.keys()].filter((id) =>
         id.includes("pressure")
       ).sort();
