@@ -154,6 +154,7 @@ export const PROC_MODULES = [
   "/proc/pressure",
   "/proc/softirqs",
   "/proc/interrupts",
+  "/proc/net/softnet_stat",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

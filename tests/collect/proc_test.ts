@@ -111,6 +111,15 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // two CPUs, hex; CPU1's processed near 2^32 so the sum wraps, as netdata's
+    const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
+    await Deno.writeTextFile(
+      `${root}/proc/net/softnet_stat`,
+      [
+        [0x6ec8b + 100 * k, k, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        [0xfffffff0 + 10 * k, 0, 0, 0, 0, 0, 0, 0, 0, 3 * k, 0, 1, 0],
+      ].map((r) => r.map(hex).join(" ")).join("\n") + "\n",
+    );
     // 24 counts on CPU0 only; 28 never; NMI names itself; ERR has one column
     await Deno.writeTextFile(
       `${root}/proc/interrupts`,
@@ -426,6 +435,33 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/net/softnet_stat: hex counters of 5 columns, per CPU and summed in 32 bits",
+    async () => {
+      const { root, db } = await collectedRounds(3);
+      const system = db.localhost.chart("system.softnet_stat")!;
+      assertEquals(
+        [system.priority, system.context, system.units],
+        [955, "system.softnet_stat", "events/s"],
+      );
+      assertEquals(system.dimensions.map((d) => d.id), [
+        "processed",
+        "dropped",
+        "squeezed",
+        "received_rps",
+        "flow_limit_count",
+      ]);
+      const t = system.lastEntrySec();
+      // per second: 100 + 10, though the 32-bit sum wrapped between rounds
+      assertEquals(valueAt(system, system.dimension("processed")!, t), 110);
+      assertEquals(valueAt(system, system.dimension("dropped")!, t), 1);
+      const cpu1 = db.localhost.chart("cpu.cpu1_softnet_stat")!;
+      assertEquals([cpu1.priority, cpu1.context], [4102, "cpu.softnet_stat"]);
+      assertEquals(valueAt(cpu1, cpu1.dimension("received_rps")!, t), 3);
       await Deno.remove(root, { recursive: true });
     },
   );

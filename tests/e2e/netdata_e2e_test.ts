@@ -137,10 +137,6 @@ const SKIFF_AUTO =
 /** netdata 1.37 proc.plugin charts skiff does not make yet, and why. */
 const NOT_YET: [RegExp, string][] = [
   [
-    /^cpu\.cpu\d+_softnet_stat$|^system\.softnet_stat$/,
-    "/proc/net/softnet_stat",
-  ],
-  [
     /^disk_(ext|ext_ops|ext_mops|ext_iotime|ext_await|ext_avgsz|mops|iotime|await|avgsz|svctm|latency)\./,
     "the rest of /proc/diskstats",
   ],

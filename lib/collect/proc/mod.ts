@@ -20,6 +20,7 @@ import { procEntropy } from "./proc_sys_kernel_random_entropy_avail.ts";
 import { procPressure } from "./proc_pressure.ts";
 import { procSoftirqs } from "./proc_softirqs.ts";
 import { procInterrupts } from "./proc_interrupts.ts";
+import { procNetSoftnetStat } from "./proc_net_softnet_stat.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -82,6 +83,7 @@ export class ProcCollector implements Collector {
       ...procPressure(ctx),
       procSoftirqs(ctx),
       procInterrupts(ctx),
+      procNetSoftnetStat(ctx),
     ];
   }
 
