@@ -155,6 +155,7 @@ export const PROC_MODULES = [
   "/proc/softirqs",
   "/proc/interrupts",
   "/proc/net/softnet_stat",
+  "/proc/net/stat/nf_conntrack",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

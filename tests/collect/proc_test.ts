@@ -111,6 +111,16 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // netfilter: a header, two CPUs; entries is global (the first non-zero)
+    await Deno.mkdir(`${root}/proc/net/stat`, { recursive: true });
+    const ct = (entries: number, searched: number, newc: number) =>
+      [entries, searched, 0, newc, 1, 0, 0, 0, newc, 0, 0, 0, 0, 0, 0, 0, 2]
+        .map((n) => n.toString(16).padStart(8, "0")).join(" ");
+    await Deno.writeTextFile(
+      `${root}/proc/net/stat/nf_conntrack`,
+      "entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart\n" +
+        `${ct(42 + k, 10 * k, 5 * k)}\n${ct(42 + k, 20 * k, 2 * k)}\n`,
+    );
     // two CPUs, hex; CPU1's processed near 2^32 so the sum wraps, as netdata's
     const hex = (n: number) => (n >>> 0).toString(16).padStart(8, "0");
     await Deno.writeTextFile(
@@ -435,6 +445,40 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/net/stat/nf_conntrack: netdata's 6 charts, counters summed over CPUs, entries not",
+    async () => {
+      const { root, db } = await collectedRounds(3);
+      const ids = [...db.localhost.charts.keys()].filter((id) =>
+        id.startsWith("netfilter.")
+      );
+      assertEquals(ids, [
+        "netfilter.conntrack_sockets",
+        "netfilter.conntrack_new",
+        "netfilter.conntrack_changes",
+        "netfilter.conntrack_expect",
+        "netfilter.conntrack_search",
+        "netfilter.conntrack_errors",
+      ]);
+      const at = (chart: string, dim: string) => {
+        const c = db.localhost.chart(chart)!;
+        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
+      };
+      assertEquals(at("netfilter.conntrack_sockets", "connections"), 44);
+      // per second: 10 + 20 searched, 5 + 2 new, invalid constant
+      assertEquals(at("netfilter.conntrack_search", "searched"), 30);
+      assertEquals(at("netfilter.conntrack_new", "new"), 7);
+      assertEquals(at("netfilter.conntrack_new", "invalid"), 0);
+      assertEquals(at("netfilter.conntrack_changes", "inserted"), 7);
+      const errors = db.localhost.chart("netfilter.conntrack_errors")!;
+      assertEquals(
+        [errors.priority, errors.detail, errors.units],
+        [8705, true, "events/s"],
+      );
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -21,6 +21,7 @@ import { procPressure } from "./proc_pressure.ts";
 import { procSoftirqs } from "./proc_softirqs.ts";
 import { procInterrupts } from "./proc_interrupts.ts";
 import { procNetSoftnetStat } from "./proc_net_softnet_stat.ts";
+import { procNetStatConntrack } from "./proc_net_stat_conntrack.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -84,6 +85,7 @@ export class ProcCollector implements Collector {
       procSoftirqs(ctx),
       procInterrupts(ctx),
       procNetSoftnetStat(ctx),
+      procNetStatConntrack(ctx),
     ];
   }
 
