@@ -156,6 +156,7 @@ export const PROC_MODULES = [
   "/proc/interrupts",
   "/proc/net/softnet_stat",
   "/proc/net/stat/nf_conntrack",
+  "ipc",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */
@@ -758,7 +759,9 @@ e.g. [graphite:my_graphite]
         key: m,
         kind: "bool",
         default: "yes",
-        doc: `collect from ${m}`,
+        doc: m === "ipc"
+          ? "collect System V IPC semaphores, shared memory and message queues (/proc/sysvipc)"
+          : `collect from ${m}`,
       })),
     ],
   },

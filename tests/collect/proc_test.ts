@@ -111,6 +111,29 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // System V IPC: 2 semaphore arrays (3 + 5), 1 shared memory segment of
+    // 4096 bytes, and from the second round a message queue
+    await Deno.mkdir(`${root}/proc/sysvipc`, { recursive: true });
+    await Deno.writeTextFile(
+      `${root}/proc/sysvipc/sem`,
+      "       key      semid perms      nsems   uid   gid  cuid  cgid      otime      ctime\n" +
+        "         0          0   600          3     0     0     0     0          0 1700000000\n" +
+        "         1          1   600          5     0     0     0     0          0 1700000000\n",
+    );
+    await Deno.writeTextFile(
+      `${root}/proc/sysvipc/shm`,
+      "       key      shmid perms                  size  cpid  lpid nattch   uid   gid  cuid  cgid      atime      dtime      ctime                   rss                  swap\n" +
+        "         0          7   600                  4096   100   100      1     0     0     0     0          0          0 1700000000                  4096                     0\n",
+    );
+    await Deno.writeTextFile(
+      `${root}/proc/sysvipc/msg`,
+      "       key      msqid perms      cbytes       qnum lspid lrpid   uid   gid  cuid  cgid      stime      rtime      ctime\n" +
+        (k > 0
+          ? `         0          9   600        ${
+            10 * k
+          }         ${k}     0     0     0     0     0     0          0          0 1700000000\n`
+          : ""),
+    );
     // netfilter: a header, two CPUs; entries is global (the first non-zero)
     await Deno.mkdir(`${root}/proc/net/stat`, { recursive: true });
     const ct = (entries: number, searched: number, newc: number) =>
@@ -445,6 +468,27 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "System V IPC: semaphores and arrays, shared memory, and message queues once there is one",
+    async () => {
+      const { root, db } = await collectedRounds(3);
+      const last = (chart: string, dim: string) =>
+        db.localhost.chart(chart)!.dimension(dim)!.lastCollectedValue;
+      assertEquals(last("system.ipc_semaphores", "semaphores"), 8);
+      assertEquals(last("system.ipc_semaphore_arrays", "arrays"), 2);
+      assertEquals(last("system.shared_memory_segments", "segments"), 1);
+      assertEquals(last("system.shared_memory_bytes", "bytes"), 4096);
+      assertEquals(last("system.message_queue_messages", "9"), 2);
+      assertEquals(last("system.message_queue_bytes", "9"), 20);
+      const sem = db.localhost.chart("system.ipc_semaphores")!;
+      assertEquals(
+        [sem.family, sem.priority, sem.chartType, sem.module],
+        ["ipc semaphores", 1203, "area", "ipc"],
+      );
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -149,7 +149,6 @@ const NOT_YET: [RegExp, string][] = [
     /^net_(carrier|duplex|mtu|operstate|speed|fifo|events|compressed)\./,
     "/sys/class/net and the rest of /proc/net/dev",
   ],
-  [/^system\.(ipc_|shared_memory_|message_queue)/, "System V IPC"],
   [
     /^mem\.(hugepages|transparent_hugepages|swap|ksm|ksm_\w+|numa|numa_\w+|hwcorrupt|cma|directmaps|zswap)$|^system\.swap$/,
     "the rest of /proc/meminfo, ksm, numa",

@@ -22,6 +22,7 @@ import { procSoftirqs } from "./proc_softirqs.ts";
 import { procInterrupts } from "./proc_interrupts.ts";
 import { procNetSoftnetStat } from "./proc_net_softnet_stat.ts";
 import { procNetStatConntrack } from "./proc_net_stat_conntrack.ts";
+import { procIpc } from "./ipc.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -86,6 +87,7 @@ export class ProcCollector implements Collector {
       procInterrupts(ctx),
       procNetSoftnetStat(ctx),
       procNetStatConntrack(ctx),
+      procIpc(ctx),
     ];
   }
 
