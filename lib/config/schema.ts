@@ -157,6 +157,7 @@ export const PROC_MODULES = [
   "/proc/net/softnet_stat",
   "/proc/net/stat/nf_conntrack",
   "ipc",
+  "/proc/net/sockstat",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

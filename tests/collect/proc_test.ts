@@ -111,6 +111,14 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // sockets: UDP comes into use in the third round; RAW and FRAG never
+    await Deno.writeTextFile(
+      `${root}/proc/net/sockstat`,
+      `sockets: used ${8 + k}\nTCP: inuse 1 orphan 0 tw 60 alloc 1 mem 8\n` +
+        `UDP: inuse ${
+          k >= 2 ? 1 : 0
+        } mem 0\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n`,
+    );
     // System V IPC: 2 semaphore arrays (3 + 5), 1 shared memory segment of
     // 4096 bytes, and from the second round a message queue
     await Deno.mkdir(`${root}/proc/sysvipc`, { recursive: true });
@@ -468,6 +476,36 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/net/sockstat: a chart once one of its values is not zero; memory in 4 KiB pages",
+    async () => {
+      const { root, db } = await collectedRounds(3);
+      assertEquals(
+        [...db.localhost.charts.keys()].filter((id) =>
+          id.startsWith("ipv4.sockstat")
+        ),
+        [
+          "ipv4.sockstat_sockets",
+          "ipv4.sockstat_tcp_sockets",
+          "ipv4.sockstat_tcp_mem",
+          "ipv4.sockstat_udp_sockets",
+        ],
+      );
+      const mem = db.localhost.chart("ipv4.sockstat_tcp_mem")!;
+      // 8 pages of 4 KiB
+      assertEquals(valueAt(mem, mem.dimension("mem")!, mem.lastEntrySec()), 32);
+      const tcp = db.localhost.chart("ipv4.sockstat_tcp_sockets")!;
+      assertEquals(tcp.dimensions.map((d) => d.id), [
+        "alloc",
+        "orphan",
+        "inuse",
+        "timewait",
+      ]);
+      assertEquals(tcp.dimension("timewait")!.lastCollectedValue, 60);
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -141,8 +141,8 @@ const NOT_YET: [RegExp, string][] = [
     "the rest of /proc/diskstats",
   ],
   [
-    /^(ip|ipv4|ipv6)\.|^system\.(ip|ipv6)$/,
-    "/proc/net/netstat, snmp, snmp6, sockstat, sockstat6",
+    /^(ip|ipv4|ipv6)\.(?!sockstat_)|^system\.(ip|ipv6)$/,
+    "/proc/net/netstat, snmp, snmp6, sockstat6",
   ],
   [/^mem\.zram_/, "zram"],
   [

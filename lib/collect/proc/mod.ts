@@ -23,6 +23,7 @@ import { procInterrupts } from "./proc_interrupts.ts";
 import { procNetSoftnetStat } from "./proc_net_softnet_stat.ts";
 import { procNetStatConntrack } from "./proc_net_stat_conntrack.ts";
 import { procIpc } from "./ipc.ts";
+import { procNetSockstat } from "./proc_net_sockstat.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -88,6 +89,7 @@ export class ProcCollector implements Collector {
       procNetSoftnetStat(ctx),
       procNetStatConntrack(ctx),
       procIpc(ctx),
+      procNetSockstat(ctx),
     ];
   }
 
