@@ -158,6 +158,7 @@ export const PROC_MODULES = [
   "/proc/net/stat/nf_conntrack",
   "ipc",
   "/proc/net/sockstat",
+  "/sys/block/zram",
 ] as const;
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */

@@ -111,6 +111,17 @@ async function fakeRoot() {
   await Deno.writeTextFile(`${root}/proc/uptime`, "12345.67 999.00\n");
   await Deno.mkdir(`${root}/proc/pressure`, { recursive: true });
   const round = async (k: number) => {
+    // zram: the major in /proc/devices, one device (zram1 is not probed in)
+    await Deno.mkdir(`${root}/sys/block/zram0`, { recursive: true });
+    await Deno.writeTextFile(
+      `${root}/proc/devices`,
+      "Character devices:\n  1 mem\n\nBlock devices:\n  7 loop\n253 zram\n",
+    );
+    // 3 MiB stored in 1 MiB, 1.5 MiB used in all
+    await Deno.writeTextFile(
+      `${root}/sys/block/zram0/mm_stat`,
+      `${3 << 20} ${1 << 20} ${(3 << 20) / 2} 0 ${2 << 20} 0 0 0 0\n`,
+    );
     // sockets: UDP comes into use in the third round; RAW and FRAG never
     await Deno.writeTextFile(
       `${root}/proc/net/sockstat`,
@@ -476,6 +487,34 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "zram: a device's usage, savings, ratio and efficiency, as netdata computes them",
+    async () => {
+      const { root, db } = await collectedRounds(2);
+      const at = (chart: string, dim: string) => {
+        const c = db.localhost.chart(chart)!;
+        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
+      };
+      assertEquals(at("mem.zram_usage.zram0", "compressed"), 1);
+      assertEquals(at("mem.zram_usage.zram0", "metadata"), 0.5);
+      assertEquals(at("mem.zram_savings.zram0", "savings"), -2);
+      assertEquals(at("mem.zram_ratio.zram0", "ratio"), 3);
+      // 1 MiB compressed over 1.5 MiB used: 666666 / 10000 (integer first)
+      assertEquals(at("mem.zram_efficiency.zram0", "percent"), 66.6666);
+      const usage = db.localhost.chart("mem.zram_usage.zram0")!;
+      assertEquals(
+        [
+          usage.family,
+          usage.context,
+          usage.priority,
+          usage.labels.get("device"),
+        ],
+        ["zram0", "mem.zram_usage", 1600, "zram0"],
+      );
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -144,7 +144,6 @@ const NOT_YET: [RegExp, string][] = [
     /^(ip|ipv4|ipv6)\.(?!sockstat_)|^system\.(ip|ipv6)$/,
     "/proc/net/netstat, snmp, snmp6, sockstat6",
   ],
-  [/^mem\.zram_/, "zram"],
   [
     /^net_(carrier|duplex|mtu|operstate|speed|fifo|events|compressed)\./,
     "/sys/class/net and the rest of /proc/net/dev",

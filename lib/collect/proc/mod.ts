@@ -24,6 +24,7 @@ import { procNetSoftnetStat } from "./proc_net_softnet_stat.ts";
 import { procNetStatConntrack } from "./proc_net_stat_conntrack.ts";
 import { procIpc } from "./ipc.ts";
 import { procNetSockstat } from "./proc_net_sockstat.ts";
+import { sysBlockZram } from "./sys_block_zram.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
 import { chooseReader } from "./reader.ts";
@@ -90,6 +91,7 @@ export class ProcCollector implements Collector {
       procNetStatConntrack(ctx),
       procIpc(ctx),
       procNetSockstat(ctx),
+      sysBlockZram(ctx),
     ];
   }
 
