@@ -46,5 +46,15 @@ export interface ProcModule {
   readonly path: string;
   /** Its `[plugin:proc]` key, when not `path` (netdata's "/proc/pressure"). */
   readonly key?: string;
-  collect(text: string, ms: number, ut: number): void | Promise<void>;
+  /**
+   * Files it also reads at each collection, read with `path` in one go
+   * (one `tail` for all): given to `collect` in `also`.
+   */
+  alsoRead?(): string[];
+  collect(
+    text: string,
+    ms: number,
+    ut: number,
+    also: Map<string, string>,
+  ): void | Promise<void>;
 }

@@ -25,7 +25,8 @@ export function procIpc(ctx: ProcContext): ProcModule {
   return {
     path: "/proc/sysvipc/sem",
     key: "ipc",
-    async collect(text: string, ms: number, ut: number) {
+    alsoRead: () => [MSG, SHM],
+    collect(text: string, ms: number, ut: number, files) {
       const sem = sysvipcRows(text, 4);
       const semaphores = ctx.chart({
         id: "system.ipc_semaphores",
@@ -53,7 +54,6 @@ export function procIpc(ctx: ProcContext): ProcModule {
       arrays.dimension("arrays")!.set(sem.length, ms);
       arrays.done(ut);
 
-      const files = await ctx.files([MSG, SHM]);
       const msg = files.get(MSG);
       if (msg !== undefined) {
         // netdata: charts only while there are queues, a dimension per queue

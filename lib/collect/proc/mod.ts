@@ -133,7 +133,9 @@ export class ProcCollector implements Collector {
     const wanted = this.#modules.filter(({ path, key }) =>
       this.#o.modules[key ?? path] !== false && !this.#disabled.has(path)
     );
-    const files = await this.#files(wanted.map(({ path }) => path));
+    const files = await this.#files(
+      wanted.flatMap((m) => [m.path, ...(m.alsoRead?.() ?? [])]),
+    );
     for (const { path, collect } of wanted) {
       const text = files.get(path);
       if (text === undefined) {
@@ -145,7 +147,7 @@ export class ProcCollector implements Collector {
         continue;
       }
       try {
-        await collect(text, nowMs, nowUt);
+        await collect(text, nowMs, nowUt, files);
       } catch (err) {
         this.#warnOnce(
           path + ":parse",

@@ -38,7 +38,8 @@ export function sysBlockZram(ctx: ProcContext): ProcModule {
   return {
     path: "/proc/devices",
     key: module,
-    async collect(text: string, ms: number, ut: number) {
+    alsoRead: () => (devices ?? []).map((d) => `/sys/block/${d}/mm_stat`),
+    async collect(text: string, ms: number, ut: number, also) {
       if (!devices) {
         const hasZram = text.split("\n").some((l) =>
           l.trim().split(/\s+/)[1] === "zram"
@@ -56,9 +57,10 @@ export function sysBlockZram(ctx: ProcContext): ProcModule {
         }
       }
       if (devices.length === 0) return;
-      const files = await ctx.files(
-        devices.map((d) => `/sys/block/${d}/mm_stat`),
-      );
+      // the first time, the devices were found after the batch was read
+      const files = devices.every((d) => also.has(`/sys/block/${d}/mm_stat`))
+        ? also
+        : await ctx.files(devices.map((d) => `/sys/block/${d}/mm_stat`));
       for (const name of devices) {
         const mm = parseMmStat(files.get(`/sys/block/${name}/mm_stat`) ?? "");
         if (!mm) continue;
