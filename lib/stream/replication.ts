@@ -91,7 +91,7 @@ export function replayResponse(
   chart: Chart,
   req: ReplayRequest,
   nowSec: number,
-): { text: string; streaming: boolean } {
+): { text: string; streaming: boolean; slots: number } {
   const tolerance = 2;
   const ue = chart.updateEverySec;
   let first = chart.firstEntrySec();
@@ -110,6 +110,7 @@ export function replayResponse(
   let streaming = req.startStreaming || queryBefore === last || !req.after ||
     !req.before;
   let out = `RBEGIN "${chart.id}"\n`;
+  let slots = 0;
   let after = req.after;
   let before = req.before;
   if (after !== 0 && before !== 0) {
@@ -124,6 +125,7 @@ export function replayResponse(
       for (const d of dims) any ||= storageNumberExists(d.values[slot]);
       if (!any) continue;
       out += `RBEGIN '' ${t - ue} ${t} ${nowSec}\n`;
+      slots++;
       for (const d of dims) {
         const sn = d.values[slot];
         out += storageNumberExists(sn)
@@ -143,7 +145,7 @@ export function replayResponse(
   out += `REND ${ue} ${first} ${last} ${
     streaming ? "true" : "false"
   } ${after} ${before} ${nowSec}\n`;
-  return { text: out, streaming };
+  return { text: out, streaming, slots };
 }
 
 /** RDSTATE per dimension and RSSTATE: where live collection continues from. */

@@ -511,13 +511,13 @@ export class StreamSender {
           startStreaming: true,
         }
         : req;
-      const { text, streaming } = replayResponse(
+      const { text, streaming, slots } = replayResponse(
         chart,
         asked,
         this.#nowSec(),
       );
       this.stats.replayRequests++;
-      this.stats.replayedSlots += countSlots(text);
+      this.stats.replayedSlots += slots;
       if (streaming) this.#replicating.delete(chart);
       this.#enqueue(text);
     }
@@ -579,17 +579,6 @@ export class StreamSender {
     this.#pendingBytes = 0;
     this.#onFail();
   }
-}
-
-/** The number of slots (`RBEGIN ''` lines) in a replay answer. */
-function countSlots(text: string): number {
-  let n = 0;
-  for (
-    let i = text.indexOf("RBEGIN ''");
-    i >= 0;
-    i = text.indexOf("RBEGIN ''", i + 1)
-  ) n++;
-  return n;
 }
 
 /** Reads the parent's answer: netdata sends it without a newline, then waits. */

@@ -118,6 +118,7 @@ Deno.test("replication: what a child answers, from its storage", () => {
     replayResponse(c, { after: 101, before: 103, startStreaming: false }, 106),
     {
       streaming: false,
+      slots: 2,
       text: 'RBEGIN "app.load"\n' +
         "RBEGIN '' 101 102 106\n" +
         'RSET "x" 25.5000000 ""\nRSET "y" -102.0000000 ""\n' +
@@ -132,6 +133,7 @@ Deno.test("replication: what a child answers, from its storage", () => {
     replayResponse(c, { after: 103, before: 106, startStreaming: true }, 106),
     {
       streaming: true,
+      slots: 2,
       text: 'RBEGIN "app.load"\n' +
         "RBEGIN '' 103 104 106\n" +
         'RSET "x" NAN "E"\nRSET "y" -104.0000000 ""\n' +
