@@ -718,21 +718,22 @@ export class StreamReceiver {
         problem ??= `compressed stream: ${err.message}`;
       }
     };
+    /** What this connection's compression and replication came to. */
     const summary = () => {
+      const parts: string[] = [];
+      if (decompressor) {
+        parts.push(
+          `${decompressor.wireBytes} bytes received compressed for ${decompressor.textBytes}`,
+        );
+      }
       const r = replay?.stats;
-      return `${
-        decompressor
-          ? `${decompressor.wireBytes} bytes received compressed for ${decompressor.textBytes}`
-          : ""
-      }${
-        r
-          ? `${
-            decompressor ? "; " : ""
-          }replication: ${r.requests} requests, ${r.slots} slots stored, ${r.finished} charts streaming live${
-            r.refused ? `, ${r.refused} replayed slots refused` : ""
-          }`
-          : ""
-      }`;
+      if (r) {
+        parts.push(
+          `replication: ${r.requests} requests, ${r.slots} slots stored, ${r.finished} charts streaming live` +
+            (r.refused ? `, ${r.refused} replayed slots refused` : ""),
+        );
+      }
+      return parts.join("; ");
     };
     try {
       if (already.length > 0) take(already);
