@@ -116,6 +116,9 @@ export interface Config {
     maxUnauthenticatedConnections: number;
     /** The same, from one source address (an IPv6 /64). */
     maxUnauthenticatedConnectionsPerAddress: number;
+    /** Simple patterns of peers that may connect / stream (netdata's keys). */
+    allowConnectionsFrom: string;
+    allowStreamingFrom: string;
   };
   db: {
     /** A received host gone this long is freed; 0: never. */
@@ -677,6 +680,8 @@ export function parseConfig(
         "max unauthenticated connections per address",
         16,
       ),
+      allowConnectionsFrom: get("web", "allow connections from", "localhost *"),
+      allowStreamingFrom: get("web", "allow streaming from", "*"),
     },
     db: {
       cleanupOrphanHostsAfterSec: get(

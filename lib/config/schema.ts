@@ -848,6 +848,20 @@ e.g. [graphite:my_graphite]
           "skiff: connections still in their request (not yet an accepted child) at once; more are closed at once",
       },
       {
+        key: "allow connections from",
+        kind: "string",
+        default: "localhost *",
+        doc:
+          "netdata simple patterns of peer addresses that may connect at all; others are closed at once (skiff matches addresses, and `localhost` for loopback ones: no DNS)",
+      },
+      {
+        key: "allow streaming from",
+        kind: "string",
+        default: "*",
+        doc:
+          "netdata simple patterns of peer addresses that may stream in; others are answered 403, as netdata answers them",
+      },
+      {
         key: "max unauthenticated connections per address",
         kind: "int",
         default: "16",

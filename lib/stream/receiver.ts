@@ -27,6 +27,7 @@ import { hostPort, parseBindAddress } from "../config/destination.ts";
 import { writeAll } from "./conn.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";
+import { compileSimplePattern } from "../simple_pattern.ts";
 import { HostWriter } from "../protocol/apply.ts";
 import { LineSplitter } from "../protocol/lines.ts";
 import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
@@ -125,6 +126,8 @@ export interface ReceiverStats {
   acceptErrors: number;
   /** Connections closed at once: over an unauthenticated connection cap. */
   overLimit: number;
+  /** Connections closed at once: not in `[web] allow connections from`. */
+  notAllowed: number;
   /** Connections closed for not sending a whole request in time. */
   requestTimeouts: number;
   /** Received hosts freed after `[db] cleanup orphan hosts after secs`. */
@@ -168,6 +171,7 @@ export class StreamReceiver {
     textBytesReceived: 0,
     acceptErrors: 0,
     overLimit: 0,
+    notAllowed: 0,
     requestTimeouts: 0,
     hostsFreed: 0,
   };
@@ -192,6 +196,9 @@ export class StreamReceiver {
   readonly #acceptErrorGate = new BurstGate(LOG_BURST_INTERVAL_MS);
   readonly #overLimitGate = new BurstGate(LOG_BURST_INTERVAL_MS);
   readonly #timeoutGate = new BurstGate(LOG_BURST_INTERVAL_MS);
+  readonly #notAllowedGate = new BurstGate(LOG_BURST_INTERVAL_MS);
+  readonly #allowConnections: (address: string) => boolean;
+  readonly #allowStreaming: (address: string) => boolean;
 
   constructor(db: Database, config: Config, options: ReceiverOptions) {
     this.#db = db;
@@ -199,6 +206,8 @@ export class StreamReceiver {
     this.#clock = options.clock;
     this.#log = options.log;
     this.#accept = options.accept ?? ((listener) => listener.accept());
+    this.#allowConnections = accessList(config.web.allowConnectionsFrom);
+    this.#allowStreaming = accessList(config.web.allowStreamingFrom);
   }
 
   /** Connections open now that are not (yet) an accepted child. */
@@ -330,6 +339,27 @@ export class StreamReceiver {
    */
   #admit(conn: Deno.Conn): void {
     const web = this.#config.web;
+    if (!this.#allowConnections(hostOf(conn))) {
+      // As netdata: closed at once ("Permission denied for client").
+      this.stats.notAllowed++;
+      const held = this.#notAllowedGate.pass(this.#clock.nowMs());
+      if (held >= 0) {
+        this.#say(
+          "warn",
+          `${
+            peerOf(conn)
+          }: closed at once: not in [web] allow connections from (${web.allowConnectionsFrom})${
+            held > 0 ? ` (${held} more closed since the last line)` : ""
+          }`,
+        );
+      }
+      try {
+        conn.close();
+      } catch {
+        // closed
+      }
+      return;
+    }
     const source = sourceOf(hostOf(conn));
     const fromSource = this.#unauthenticatedBySource.get(source) ?? 0;
     let over = "";
@@ -539,6 +569,22 @@ export class StreamReceiver {
     }
 
     // 2. Who is it, and may it stream?
+    if (!this.#allowStreaming(hostOf(conn))) {
+      this.stats.refused++;
+      this.#say(
+        "error",
+        `STREAM [receive from ${peer}]: not in [web] allow streaming from (${this.#config.web.allowStreamingFrom}); answered 403`,
+      );
+      await write(
+        conn,
+        httpResponse(
+          403,
+          "Forbidden",
+          "You are not allowed to access this resource.",
+        ),
+      );
+      return;
+    }
     let req;
     try {
       req = parseStreamRequest(head);
@@ -789,6 +835,28 @@ function headEnd(b: Uint8Array): { head: number; rest: number } | undefined {
     }
   }
   return undefined;
+}
+
+/**
+ * netdata's `allow ... from` check (connection_allowed()), without DNS: a
+ * peer address matches netdata simple patterns (an IPv4-mapped IPv6 address
+ * as IPv4); failing that, where netdata's "heuristic" would ask reverse DNS
+ * (patterns with letters or wildcards and no `:`), a loopback address is
+ * tried as `localhost`, the name DNS gives it. Other names are not looked
+ * up.
+ */
+export function accessList(patterns: string): (address: string) => boolean {
+  const pattern = compileSimplePattern(patterns);
+  const words = patterns.split(/\s+/).filter((w) => w !== "");
+  const potentialName = !patterns.includes(":") &&
+    words.some((w) => /[a-zA-Z*]/.test(w));
+  return (address) => {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+    const ip = mapped ? mapped[1] : address;
+    if (pattern(ip)) return true;
+    const loopback = ip === "::1" || ip.startsWith("127.");
+    return potentialName && loopback && pattern("localhost");
+  };
 }
 
 function peerOf(conn: Deno.Conn): string {

@@ -16,6 +16,7 @@ import type { AcceptFn } from "../../lib/stream/receiver.ts";
 import {
   ACCEPT_RETRY_MAX_MS,
   ACCEPT_RETRY_MIN_MS,
+  accessList,
   sourceOf,
 } from "../../lib/stream/receiver.ts";
 import { until } from "../helpers/e2e.ts";
@@ -62,6 +63,22 @@ function emfile(): Error {
     code: "EMFILE",
   });
 }
+
+Deno.test("allow ... from: addresses, IPv4-mapped as IPv4, loopback as localhost where netdata would ask DNS", () => {
+  assert(accessList("localhost")("127.0.0.1"));
+  assert(accessList("localhost")("::1"));
+  assert(accessList("localhost")("::ffff:127.0.0.1"));
+  assert(!accessList("localhost")("10.0.0.1"));
+  assert(accessList("10.*")("::ffff:10.1.2.3"));
+  assert(!accessList("!10.0.0.1 10.*")("10.0.0.1"));
+  assert(accessList("localhost *")("192.0.2.7"));
+  // netdata's heuristic: wildcards make it ask DNS, which names 127.0.0.1
+  // localhost, which * matches; a ':' in the patterns (or plain addresses)
+  // turns DNS off
+  assert(accessList("!127.* *")("127.0.0.1"));
+  assert(!accessList("::1")("127.0.0.1"));
+  assert(!accessList("127.0.0.1")("::1"));
+});
 
 Deno.test("sourceOf: IPv4 as is, IPv6 by its /64", () => {
   assertEquals(sourceOf("10.0.0.7"), "10.0.0.7");
@@ -193,6 +210,39 @@ Deno.test({
           proc.kill("SIGTERM");
           await proc.status;
           await errDone;
+        }
+      },
+    );
+
+    await t.step(
+      "[web] allow connections from: others closed at once, logged; allow streaming from: others answered 403",
+      async () => {
+        const s = startReceiver(
+          BASE.replace(
+            "bind to = 127.0.0.1:0",
+            "bind to = 127.0.0.1:0 [::1]:0\nallow connections from = ::1\nallow streaming from = 127.0.0.1",
+          ),
+        );
+        try {
+          const v4 = await rawChild(s.port, "127.0.0.1");
+          // closed before anything is read: the read ends with nothing
+          assertEquals(await within(v4.readToEnd(), 5000, "closed"), "");
+          assertEquals(s.receiver.stats.notAllowed, 1);
+          assertMatch(
+            s.lines.join("\n"),
+            /127\.0\.0\.1:\d+: closed at once: not in \[web\] allow connections from \(::1\)/,
+          );
+          const v6 = await rawChild(s.receiver.addresses[1].port, "::1");
+          await v6.send(streamHead("v6-child", testGuid(41)));
+          const answer = await within(v6.readToEnd(), 5000, "the 403");
+          assertMatch(answer, /^HTTP\/1\.1 403 Forbidden\r\n/);
+          assert(
+            answer.endsWith("You are not allowed to access this resource."),
+            answer,
+          );
+          assertEquals(s.db.hostByName("v6-child"), undefined);
+        } finally {
+          await s.stop();
         }
       },
     );
