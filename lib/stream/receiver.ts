@@ -342,22 +342,11 @@ export class StreamReceiver {
     if (!this.#allowConnections(hostOf(conn))) {
       // As netdata: closed at once ("Permission denied for client").
       this.stats.notAllowed++;
-      const held = this.#notAllowedGate.pass(this.#clock.nowMs());
-      if (held >= 0) {
-        this.#say(
-          "warn",
-          `${
-            peerOf(conn)
-          }: closed at once: not in [web] allow connections from (${web.allowConnectionsFrom})${
-            held > 0 ? ` (${held} more closed since the last line)` : ""
-          }`,
-        );
-      }
-      try {
-        conn.close();
-      } catch {
-        // closed
-      }
+      this.#closeAtOnce(
+        conn,
+        this.#notAllowedGate,
+        `not in [web] allow connections from (${web.allowConnectionsFrom})`,
+      );
       return;
     }
     const source = sourceOf(hostOf(conn));
@@ -372,20 +361,7 @@ export class StreamReceiver {
     }
     if (over !== "") {
       this.stats.overLimit++;
-      const held = this.#overLimitGate.pass(this.#clock.nowMs());
-      if (held >= 0) {
-        this.#say(
-          "warn",
-          `${peerOf(conn)}: closed at once: ${over}${
-            held > 0 ? ` (${held} more closed since the last line)` : ""
-          }`,
-        );
-      }
-      try {
-        conn.close();
-      } catch {
-        // closed
-      }
+      this.#closeAtOnce(conn, this.#overLimitGate, over);
       return;
     }
     this.#unauthenticated++;
@@ -414,6 +390,24 @@ export class StreamReceiver {
         // closed
       }
     });
+  }
+
+  /** Closes a connection before reading it, saying why (a burst: rarely). */
+  #closeAtOnce(conn: Deno.Conn, gate: BurstGate, why: string): void {
+    const held = gate.pass(this.#clock.nowMs());
+    if (held >= 0) {
+      this.#say(
+        "warn",
+        `${peerOf(conn)}: closed at once: ${why}${
+          held > 0 ? ` (${held} more closed since the last line)` : ""
+        }`,
+      );
+    }
+    try {
+      conn.close();
+    } catch {
+      // closed
+    }
   }
 
   async #orphanLoop(signal: AbortSignal): Promise<void> {
