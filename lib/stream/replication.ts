@@ -251,7 +251,7 @@ export class ReplayReceiver {
     prevBefore: number;
   }): void {
     const c = this.#c;
-    const req = nextReplayRequest({
+    let req = nextReplayRequest({
       enabled: c.enabled,
       secondsToReplicate: Math.min(
         c.secondsToReplicate,
@@ -263,6 +263,12 @@ export class ReplayReceiver {
       dimensions: chart.dimensions.length,
       ...o,
     });
+    // A step that would not move past the last one (a child whose answers
+    // do not advance) asks for the rest and live data instead of looping.
+    const last = this.#inProgress.get(chart);
+    if (last && !req.startStreaming && req.before <= last.before) {
+      req = { ...req, startStreaming: true };
+    }
     this.#inProgress.set(chart, req);
     this.stats.requests++;
     c.send(replayChartLine(chart.id, req));

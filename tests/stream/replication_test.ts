@@ -213,6 +213,34 @@ Deno.test("replication: a parent applies an answer on the child's timestamps and
   assertEquals(parent.lastCollectedUt, 105_250_000);
   assertEquals(parent.dimension("y")!.lastCollectedValue, 123456789);
   assertEquals(parent.dimension("y")!.lastCalculatedValue, 0.5);
+  // a child whose answers do not advance is asked, the second time, for the
+  // rest and live data, instead of the same step for ever
+  const stuck = new Chart({ id: "app.stuck", updateEverySec: 1, history: 10 });
+  stuck.addDimension("x");
+  const asked: string[] = [];
+  const r2 = new ReplayReceiver({
+    send: (l) => asked.push(l),
+    chart: () => stuck,
+    currentChart: () => stuck,
+    nowSec: () => 2000,
+    enabled: true,
+    secondsToReplicate: 86400,
+    stepSec: 2,
+    historyEntries: 10,
+  });
+  const feed2 = (line: string) => {
+    const n = splitWords(line, words);
+    r2.handle(words[0], words, n);
+  };
+  // history 10 s: the gap is 1990..2000, asked in steps of 2 s
+  feed2("CHART_DEFINITION_END 1000 2000 2000");
+  feed2('RBEGIN "app.stuck"');
+  // the child says it answered up to 1990 only: no progress
+  feed2("REND 1 1000 2000 false 1990 1990 2000");
+  assertEquals(asked, [
+    'REPLAY_CHART "app.stuck" "false" 1990 1992\n',
+    'REPLAY_CHART "app.stuck" "true" 1990 1992\n',
+  ]);
   // a slot stamped in the future (beyond the child's clock + ue + 1) is refused
   feed('RBEGIN "app.load"\nRBEGIN \'\' 200 201 106\nRSET "x" 1 ""\n');
   assertEquals(r.stats.refused, 1);
