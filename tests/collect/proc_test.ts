@@ -230,10 +230,29 @@ async function fakeRoot() {
     );
     await Deno.writeTextFile(
       `${root}/proc/diskstats`,
-      ` 254       0 vda ${10 + 4 * k} 0 ${100 + 2048 * k} 0 ${5 + 2 * k} 0 ${
-        50 + 1024 * k
-      } 0 2 ${100 + 500 * k} ${
-        200 + 700 * k
+      // a round: 4 reads (1 merged) of 2048 sectors in 8 ms, 2 writes of
+      // 1024 sectors in 6 ms, 500 ms busy, 1 discard of 16 sectors in 1 ms,
+      // 3 flushes in 6 ms (20 fields: a kernel from 5.5 on)
+      ` 254       0 vda ${
+        [
+          10 + 4 * k,
+          k,
+          100 + 2048 * k,
+          8 * k,
+          5 + 2 * k,
+          0,
+          50 + 1024 * k,
+          6 * k,
+          2,
+          100 + 500 * k,
+          200 + 700 * k,
+          k,
+          0,
+          16 * k,
+          k,
+          3 * k,
+          6 * k,
+        ].join(" ")
       }\n 254       1 vda1 10 0 100 0 5 0 50 0 0 0 0\n`,
     );
   };
@@ -487,6 +506,51 @@ Deno.test("/proc collectors", async (t) => {
       );
       assert(db.localhost.chart("system.cpu"));
       assertEquals(db.localhost.chart("system.io"), undefined);
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/diskstats, the rest: merged ops, I/O time, discards and flushes, and per-operation averages over the last second",
+    async () => {
+      const { root, db } = await collectedRounds(3);
+      const at = (chart: string, dim: string) => {
+        const c = db.localhost.chart(`${chart}.vda`)!;
+        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
+      };
+      assertEquals(at("disk_mops", "reads"), 1);
+      assertEquals([at("disk_iotime", "reads"), at("disk_iotime", "writes")], [
+        8,
+        -6,
+      ]);
+      // 8 ms over 4 reads, 6 ms over 2 writes; 2048 sectors of 512 bytes
+      // over 4 reads = 256 KiB; 500 ms busy over 6 operations = 83 (integer)
+      assertEquals([at("disk_await", "reads"), at("disk_await", "writes")], [
+        2,
+        -3,
+      ]);
+      assertEquals([at("disk_avgsz", "reads"), at("disk_avgsz", "writes")], [
+        256,
+        -256,
+      ]);
+      assertEquals(at("disk_svctm", "svctm"), 83);
+      assertEquals(at("disk_ext", "discards"), 8);
+      assertEquals([
+        at("disk_ext_ops", "discards"),
+        at("disk_ext_ops", "flushes"),
+      ], [1, 3]);
+      assertEquals([
+        at("disk_ext_await", "discards"),
+        at("disk_ext_await", "flushes"),
+      ], [1, 2]);
+      assertEquals(at("disk_ext_avgsz", "discards"), 8);
+      const ext = db.localhost.chart("disk_ext.vda")!;
+      assertEquals(
+        [ext.context, ext.priority, ext.detail, ext.family],
+        ["disk_ext.io", 2001, false, "/"],
+      );
+      // vda1 is a partition: none of its own
+      assertEquals(db.localhost.chart("disk_await.vda1"), undefined);
       await Deno.remove(root, { recursive: true });
     },
   );

@@ -137,7 +137,7 @@ const SKIFF_AUTO =
 /** netdata 1.37 proc.plugin charts skiff does not make yet, and why. */
 const NOT_YET: [RegExp, string][] = [
   [
-    /^disk_(ext|ext_ops|ext_mops|ext_iotime|ext_await|ext_avgsz|mops|iotime|await|avgsz|svctm|latency)\./,
+    /^disk_latency\./,
     "the rest of /proc/diskstats",
   ],
   [

@@ -163,6 +163,18 @@ export interface DiskStats {
   /** Discards and flushes completed; 0 on kernels without them. */
   discards: number;
   flushes: number;
+  mergedReads: number;
+  mergedWrites: number;
+  mergedDiscards: number;
+  discardSectors: number;
+  /** Milliseconds spent reading, writing, discarding, flushing. */
+  readMs: number;
+  writeMs: number;
+  discardMs: number;
+  flushMs: number;
+  /** The kernel counts discards (4.18+) and flushes (5.5+): netdata's do_dc_stats, do_fl_stats. */
+  hasDiscards: boolean;
+  hasFlushes: boolean;
 }
 
 /** Parses /proc/diskstats. */
@@ -184,6 +196,18 @@ export function parseDiskstats(text: string): DiskStats[] {
       backlogMs: num(w[13]),
       discards: w.length > 14 ? num(w[14]) : 0,
       flushes: w.length > 18 ? num(w[18]) : 0,
+      mergedReads: num(w[4]),
+      mergedWrites: num(w[8]),
+      mergedDiscards: w.length > 15 ? num(w[15]) : 0,
+      discardSectors: w.length > 16 ? num(w[16]) : 0,
+      readMs: num(w[6]),
+      writeMs: num(w[10]),
+      discardMs: w.length > 17 ? num(w[17]) : 0,
+      flushMs: w.length > 19 ? num(w[19]) : 0,
+      // as netdata's `words > 13` and `words > 17` (so a 14-field line of a
+      // kernel before 4.18 counts as having discards, all zero)
+      hasDiscards: w.length > 13,
+      hasFlushes: w.length > 17,
     });
   }
   return out;

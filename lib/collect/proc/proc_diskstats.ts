@@ -10,6 +10,9 @@ import { parseDiskstats, parseMountinfo } from "./parse.ts";
 import type { DiskStats } from "./parse.ts";
 import type { ProcContext, ProcModule } from "./context.ts";
 
+/** A dimension and its value: id, multiplier, algorithm, value, divisor. */
+type DimValue = [string, number, Algorithm, number, number?];
+
 /** netdata's default `exclude disks`. */
 const EXCLUDED_DISKS = "loop* ram*";
 
@@ -26,6 +29,8 @@ const MOUNTINFO = "/proc/self/mountinfo";
 export function procDiskstats(ctx: ProcContext): ProcModule {
   const known = new Map<string, { physical: boolean; family: string } | null>();
   const lastBusyMs = new Map<string, number>();
+  /** Each disk's previous collection: the averages are over the last second. */
+  const previous = new Map<string, DiskStats>();
   return { path: "/proc/diskstats", collect: diskstats };
 
   async function diskstats(
@@ -144,24 +149,34 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
         multiplier: number,
         algorithm: Algorithm,
         value: number,
+        divisor?: number,
       ][],
+      context = `disk.${type.slice("disk_".length)}`,
+      isDetail = true,
     ): boolean => {
-      const chart = ctx.chartOnceNonZero(nonZero, {
-        id: `${type}.${d.name}`,
-        title,
-        units,
-        family,
-        context: `disk.${type.slice("disk_".length)}`,
-        chartType,
-        priority,
-        module: "/proc/diskstats",
-        detail: true,
-      }, dims.map(([dim, m, algorithm]) => [dim, m, 1, algorithm]));
+      const chart = ctx.chartOnceNonZero(
+        nonZero,
+        {
+          id: `${type}.${d.name}`,
+          title,
+          units,
+          family,
+          context,
+          chartType,
+          priority,
+          module: "/proc/diskstats",
+          detail: isDetail,
+        },
+        dims.map(([dim, m, algorithm, , div]) => [dim, m, div ?? 1, algorithm]),
+      );
       if (!chart) return false;
       for (const [dim, , , v] of dims) chart.dimension(dim)!.set(v, ms);
       chart.done(ut);
       return true;
     };
+    const has = (type: string) =>
+      ctx.chartOnceNonZero(false, { id: `${type}.${d.name}` }, []) !==
+        undefined;
     detail(
       "disk_ops",
       "Disk Completed I/O Operations",
@@ -203,23 +218,252 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
       d.busyMs > 0,
       [["busy", 1, "incremental", d.busyMs]],
     );
-    if (!busy) return;
-    // netdata: busy milliseconds since the last collection (0 before the
-    // first) over the update every, in integer percent, at most 100.
-    const last = lastBusyMs.get(d.name) ?? 0;
-    lastBusyMs.set(d.name, d.busyMs);
-    const utilization = Math.min(
-      100,
-      Math.trunc((d.busyMs - last) / (10 * ctx.updateEverySec)),
+    if (busy) {
+      // netdata: busy milliseconds since the last collection (0 before the
+      // first) over the update every, in integer percent, at most 100.
+      const last = lastBusyMs.get(d.name) ?? 0;
+      lastBusyMs.set(d.name, d.busyMs);
+      const utilization = Math.min(
+        100,
+        Math.trunc((d.busyMs - last) / (10 * ctx.updateEverySec)),
+      );
+      detail(
+        "disk_util",
+        "Disk Utilization Time",
+        "% of time working",
+        "area",
+        2040,
+        true,
+        [["utilization", 1, "absolute", utilization]],
+      );
+    }
+    extended(d, detail, has);
+    previous.set(d.name, d);
+  }
+
+  /**
+   * The rest of netdata 1.37's per-disk charts: discards and flushes
+   * (disk_ext_*, when the kernel counts them), merged operations, I/O time,
+   * and, from the second collection on, the averages per operation (await,
+   * avgsz, svctm) over the last interval, in integer arithmetic as netdata.
+   */
+  function extended(
+    d: DiskStats,
+    detail: (
+      type: string,
+      title: string,
+      units: string,
+      chartType: "line" | "area",
+      priority: number,
+      nonZero: boolean,
+      dims: DimValue[],
+      context?: string,
+      isDetail?: boolean,
+    ) => boolean,
+    has: (type: string) => boolean,
+  ): void {
+    const dc = d.hasDiscards;
+    const fl = d.hasFlushes;
+    const S = SECTOR_BYTES;
+    if (dc && has("disk")) {
+      detail(
+        "disk_ext",
+        "Amount of Discarded Data",
+        "KiB/s",
+        "area",
+        2001,
+        true,
+        [["discards", S, "incremental", d.discardSectors, 1024]],
+        "disk_ext.io",
+        false,
+      );
+    }
+    const ops = has("disk_ops");
+    if (dc && ops) {
+      detail(
+        "disk_ext_ops",
+        "Disk Completed Extended I/O Operations",
+        "operations/s",
+        "line",
+        2011,
+        true,
+        [
+          ["discards", 1, "incremental", d.discards],
+          ...(fl ? [["flushes", 1, "incremental", d.flushes] as DimValue] : []),
+        ],
+        "disk_ext.ops",
+      );
+    }
+    const mops = detail(
+      "disk_mops",
+      "Disk Merged Operations",
+      "merged operations/s",
+      "line",
+      2080,
+      d.mergedReads + d.mergedWrites + d.mergedDiscards > 0,
+      [["reads", 1, "incremental", d.mergedReads], [
+        "writes",
+        -1,
+        "incremental",
+        d.mergedWrites,
+      ]],
     );
-    detail(
-      "disk_util",
-      "Disk Utilization Time",
-      "% of time working",
-      "area",
-      2040,
-      true,
-      [["utilization", 1, "absolute", utilization]],
+    if (dc && mops) {
+      detail(
+        "disk_ext_mops",
+        "Disk Merged Discard Operations",
+        "merged operations/s",
+        "line",
+        2081,
+        true,
+        [["discards", 1, "incremental", d.mergedDiscards]],
+        "disk_ext.mops",
+      );
+    }
+    const iotime = detail(
+      "disk_iotime",
+      "Disk Total I/O Time",
+      "milliseconds/s",
+      "line",
+      2090,
+      d.readMs + d.writeMs + d.discardMs + d.flushMs > 0,
+      [["reads", 1, "incremental", d.readMs], [
+        "writes",
+        -1,
+        "incremental",
+        d.writeMs,
+      ]],
     );
+    if (dc && iotime) {
+      detail(
+        "disk_ext_iotime",
+        "Disk Total I/O Time for Extended Operations",
+        "milliseconds/s",
+        "line",
+        2091,
+        true,
+        [
+          ["discards", 1, "incremental", d.discardMs],
+          ...(fl ? [["flushes", 1, "incremental", d.flushMs] as DimValue] : []),
+        ],
+        "disk_ext.iotime",
+      );
+    }
+    const p = previous.get(d.name);
+    if (!p) return; // netdata: not on the first collection
+    const per = (a: number, b: number) => (b !== 0 ? Math.trunc(a / b) : 0);
+    const dReads = d.reads - p.reads;
+    const dWrites = d.writes - p.writes;
+    if (
+      (iotime || d.readMs + d.writeMs > 0) && (ops || d.reads + d.writes > 0)
+    ) {
+      detail(
+        "disk_await",
+        "Average Completed I/O Operation Time",
+        "milliseconds/operation",
+        "line",
+        2050,
+        true,
+        [
+          ["reads", 1, "absolute", per(d.readMs - p.readMs, dReads)],
+          ["writes", -1, "absolute", per(d.writeMs - p.writeMs, dWrites)],
+        ],
+      );
+    }
+    if (dc && iotime && ops) {
+      detail(
+        "disk_ext_await",
+        "Average Completed Extended I/O Operation Time",
+        "milliseconds/operation",
+        "line",
+        2051,
+        true,
+        [
+          [
+            "discards",
+            1,
+            "absolute",
+            per(d.discardMs - p.discardMs, d.discards - p.discards),
+          ],
+          ...(fl
+            ? [
+              [
+                "flushes",
+                1,
+                "absolute",
+                per(d.flushMs - p.flushMs, d.flushes - p.flushes),
+              ] as DimValue,
+            ]
+            : []),
+        ],
+        "disk_ext.await",
+      );
+    }
+    const io = has("disk");
+    if (
+      (io || d.readSectors + d.writtenSectors > 0) &&
+      (ops || d.reads + d.writes > 0)
+    ) {
+      detail(
+        "disk_avgsz",
+        "Average Completed I/O Operation Bandwidth",
+        "KiB/operation",
+        "area",
+        2060,
+        true,
+        [
+          [
+            "reads",
+            S,
+            "absolute",
+            per(d.readSectors - p.readSectors, dReads),
+            1024,
+          ],
+          [
+            "writes",
+            -S,
+            "absolute",
+            per(d.writtenSectors - p.writtenSectors, dWrites),
+            1024,
+          ],
+        ],
+      );
+    }
+    if (dc && io && ops) {
+      detail(
+        "disk_ext_avgsz",
+        "Average Amount of Discarded Data",
+        "KiB/operation",
+        "area",
+        2060,
+        true,
+        [[
+          "discards",
+          S,
+          "absolute",
+          per(d.discardSectors - p.discardSectors, d.discards - p.discards),
+          1024,
+        ]],
+        "disk_ext.avgsz",
+      );
+    }
+    if (
+      (has("disk_util") || d.busyMs > 0) && (ops || d.reads + d.writes > 0)
+    ) {
+      detail(
+        "disk_svctm",
+        "Average Service Time",
+        "milliseconds/operation",
+        "line",
+        2070,
+        true,
+        [[
+          "svctm",
+          1,
+          "absolute",
+          per(d.busyMs - p.busyMs, dReads + dWrites),
+        ]],
+      );
+    }
   }
 }
