@@ -130,9 +130,13 @@ async function skiffProcCharts() {
   return { db, logs };
 }
 
-/** skiff's /proc charts that appear once their counters are not zero. */
+/**
+ * skiff's /proc charts that appear once their counters are not zero (as
+ * netdata's "auto"): one netdata made and skiff not is a matter of when each
+ * read the file (the TCP memory of ipv4.sockstat_tcp_mem comes and goes).
+ */
 const SKIFF_AUTO =
-  /^(net|net_packets|net_errors|net_drops|disk|disk_ops|disk_qops|disk_backlog|disk_busy|disk_util)\.|^system\.swapio$/;
+  /^(net|net_packets|net_errors|net_drops|disk|disk_ops|disk_qops|disk_backlog|disk_busy|disk_util|disk_mops|disk_iotime|disk_await|disk_avgsz|disk_svctm|disk_ext\w*)\.|^system\.(swapio|message_queue_\w+)$|^ipv4\.sockstat_\w+$|^cpu\.cpu\d+_softirqs$/;
 
 /** netdata 1.37 proc.plugin charts skiff does not make yet, and why. */
 const NOT_YET: [RegExp, string][] = [
