@@ -13,6 +13,19 @@ import type { ProcContext, ProcModule } from "./context.ts";
 /** A dimension and its value: id, multiplier, algorithm, value, divisor. */
 type DimValue = [string, number, Algorithm, number, number?];
 
+/** Makes (once `nonZero`) and updates one per-disk chart; false when not made. */
+type Detail = (
+  type: string,
+  title: string,
+  units: string,
+  chartType: "line" | "area",
+  priority: number,
+  nonZero: boolean,
+  dims: DimValue[],
+  context?: string,
+  isDetail?: boolean,
+) => boolean;
+
 /** netdata's default `exclude disks`. */
 const EXCLUDED_DISKS = "loop* ram*";
 
@@ -28,7 +41,6 @@ const MOUNTINFO = "/proc/self/mountinfo";
 /** The /proc/diskstats module. */
 export function procDiskstats(ctx: ProcContext): ProcModule {
   const known = new Map<string, { physical: boolean; family: string } | null>();
-  const lastBusyMs = new Map<string, number>();
   /** Each disk's previous collection: the averages are over the last second. */
   const previous = new Map<string, DiskStats>();
   return { path: "/proc/diskstats", collect: diskstats };
@@ -137,23 +149,17 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
     ms: number,
     ut: number,
   ): void {
-    const detail = (
-      type: string,
-      title: string,
-      units: string,
-      chartType: "line" | "area",
-      priority: number,
-      nonZero: boolean,
-      dims: [
-        id: string,
-        multiplier: number,
-        algorithm: Algorithm,
-        value: number,
-        divisor?: number,
-      ][],
+    const detail: Detail = (
+      type,
+      title,
+      units,
+      chartType,
+      priority,
+      nonZero,
+      dims,
       context = `disk.${type.slice("disk_".length)}`,
       isDetail = true,
-    ): boolean => {
+    ) => {
       const chart = ctx.chartOnceNonZero(
         nonZero,
         {
@@ -174,10 +180,7 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
       chart.done(ut);
       return true;
     };
-    const has = (type: string) =>
-      ctx.chartOnceNonZero(false, { id: `${type}.${d.name}` }, []) !==
-        undefined;
-    detail(
+    const ops = detail(
       "disk_ops",
       "Disk Completed I/O Operations",
       "operations/s",
@@ -221,8 +224,7 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
     if (busy) {
       // netdata: busy milliseconds since the last collection (0 before the
       // first) over the update every, in integer percent, at most 100.
-      const last = lastBusyMs.get(d.name) ?? 0;
-      lastBusyMs.set(d.name, d.busyMs);
+      const last = previous.get(d.name)?.busyMs ?? 0;
       const utilization = Math.min(
         100,
         Math.trunc((d.busyMs - last) / (10 * ctx.updateEverySec)),
@@ -237,7 +239,8 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
         [["utilization", 1, "absolute", utilization]],
       );
     }
-    extended(d, detail, has);
+    // disk_util exists exactly when disk_busy does
+    extended(d, detail, ops, busy);
     previous.set(d.name, d);
   }
 
@@ -249,23 +252,15 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
    */
   function extended(
     d: DiskStats,
-    detail: (
-      type: string,
-      title: string,
-      units: string,
-      chartType: "line" | "area",
-      priority: number,
-      nonZero: boolean,
-      dims: DimValue[],
-      context?: string,
-      isDetail?: boolean,
-    ) => boolean,
-    has: (type: string) => boolean,
+    detail: Detail,
+    ops: boolean,
+    util: boolean,
   ): void {
     const dc = d.hasDiscards;
     const fl = d.hasFlushes;
     const S = SECTOR_BYTES;
-    if (dc && has("disk")) {
+    // disk.NAME exists: this runs only for a disk whose chart is made
+    if (dc) {
       detail(
         "disk_ext",
         "Amount of Discarded Data",
@@ -278,7 +273,6 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
         false,
       );
     }
-    const ops = has("disk_ops");
     if (dc && ops) {
       detail(
         "disk_ext_ops",
@@ -399,11 +393,8 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
         "disk_ext.await",
       );
     }
-    const io = has("disk");
-    if (
-      (io || d.readSectors + d.writtenSectors > 0) &&
-      (ops || d.reads + d.writes > 0)
-    ) {
+    // disk.NAME (the I/O chart) exists: netdata's do_io is yes
+    if (ops || d.reads + d.writes > 0) {
       detail(
         "disk_avgsz",
         "Average Completed I/O Operation Bandwidth",
@@ -429,7 +420,7 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
         ],
       );
     }
-    if (dc && io && ops) {
+    if (dc && ops) {
       detail(
         "disk_ext_avgsz",
         "Average Amount of Discarded Data",
@@ -448,7 +439,7 @@ export function procDiskstats(ctx: ProcContext): ProcModule {
       );
     }
     if (
-      (has("disk_util") || d.busyMs > 0) && (ops || d.reads + d.writes > 0)
+      (util || d.busyMs > 0) && (ops || d.reads + d.writes > 0)
     ) {
       detail(
         "disk_svctm",
