@@ -12,6 +12,7 @@ import {
 } from "./workloads.ts";
 import { loadConnectors } from "../../lib/export/mod.ts";
 import { StreamCompressor, StreamDecompressor } from "../../lib/stream/mod.ts";
+import { capturedStream, concatBytes } from "../helpers/stream_receiver.ts";
 
 const parse = parseWorkload(100, 100);
 Deno.bench("protocol: 10,000 SET lines (+ BEGIN/END) parsed and stored", {
@@ -95,26 +96,8 @@ Deno.bench(
 );
 
 // A real 1.37 child's stream (the capture), about 1 MB, as a sender cuts it.
-const streamText = await (async () => {
-  const text = await Deno.readTextFile(
-    new URL("../fixtures/netdata-1.37-child-stream.txt", import.meta.url),
-  );
-  const body = text.split("\n").filter((l) => !l.startsWith("#")).join("\n");
-  return new TextEncoder().encode(
-    body.repeat(Math.ceil(1_000_000 / body.length)),
-  );
-})();
-const streamWire = (() => {
-  const c = new StreamCompressor();
-  const frames = c.compress(streamText);
-  const out = new Uint8Array(frames.reduce((n, f) => n + f.length, 0));
-  let off = 0;
-  for (const f of frames) {
-    out.set(f, off);
-    off += f.length;
-  }
-  return out;
-})();
+const streamText = new TextEncoder().encode(capturedStream(1_000_000));
+const streamWire = concatBytes(new StreamCompressor().compress(streamText));
 Deno.bench("stream: 1 MB of a child's stream LZ4-compressed, 1.37 framing", {
   group: "compression",
 }, () => {

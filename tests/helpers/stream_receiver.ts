@@ -48,6 +48,25 @@ export const CAPTURED_BODY = (() => {
     .join("\n") + "\n";
 })();
 
+/**
+ * The captured child's stream lines repeated to at least `bytes` bytes: a
+ * real 1.37 stream of some size (compression tests and benchmarks).
+ */
+export function capturedStream(bytes: number): string {
+  return CAPTURED_BODY.repeat(Math.ceil(bytes / CAPTURED_BODY.length));
+}
+
+/** `parts` one after another, in one array. */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 /** A unique, valid machine GUID for synthetic child `n`. */
 export function testGuid(n: number): string {
   return `00000000-0000-4000-8000-${String(n).padStart(12, "0")}`;

@@ -7,28 +7,14 @@ import {
   StreamCompressor,
   StreamDecompressor,
 } from "../../lib/stream/compression.ts";
+import { capturedStream, concatBytes } from "../helpers/stream_receiver.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 /** A real 1.37 child's stream (the capture), repeated to about 1 MB. */
-const STREAM = await (async () => {
-  const text = await Deno.readTextFile(
-    new URL("../fixtures/netdata-1.37-child-stream.txt", import.meta.url),
-  );
-  const body = text.split("\n").filter((l) => !l.startsWith("#")).join("\n");
-  return body.repeat(Math.ceil(1_000_000 / body.length));
-})();
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
+const STREAM = capturedStream(1_000_000);
+const concat = concatBytes;
 
 Deno.test("compression: netdata 1.37's 4-byte header, both ways", () => {
   // 300 = 0b10_0101100: low 7 bits 44, high bits 2, each with 0x80 set.
