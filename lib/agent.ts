@@ -26,6 +26,7 @@ import { ExportEngine, loadConnectors } from "./export/mod.ts";
 import type { Dialer, EngineOptions } from "./export/mod.ts";
 import { guidFromName, StreamReceiver, StreamSender } from "./stream/mod.ts";
 import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
+import { type StatusSources, WebApi } from "./web/mod.ts";
 import type { PermissionNeed } from "./config/permissions.ts";
 
 /**
@@ -79,6 +80,8 @@ export class Agent {
   exporter: ExportEngine | undefined;
   readonly plugins: PluginRunner[] = [];
   receiver: StreamReceiver | undefined;
+  /** The web API, when the listener is on. */
+  web: WebApi | undefined;
   sender: StreamSender | undefined;
   readonly #o: AgentOptions;
   readonly #abort = new AbortController();
@@ -119,14 +122,24 @@ export class Agent {
     const signal = this.#abort.signal;
     const c = this.config;
     // Listen first: an address in use stops the start before anything runs.
+    const collectors: Collector[] = [];
     if (c.web.mode !== "none") {
+      this.web = new WebApi({
+        db: this.db,
+        config: c,
+        clock,
+        log: log.child("web"),
+        prometheus: c.prometheusExporter,
+        status: this.#statusSources(collectors),
+      });
+      const web = this.web;
       this.receiver = new StreamReceiver(this.db, c, {
         clock,
         log: log.child("stream"),
+        http: (head, peer) => web.answer(head, peer),
       });
       this.receiver.listen();
     }
-    const collectors: Collector[] = [];
     if (c.plugins.proc) {
       collectors.push(
         new ProcCollector({
@@ -215,6 +228,39 @@ export class Agent {
         this.exporter?.instances.length ?? 0
       } exporting instances`,
     );
+  }
+
+  /** What `/status` reports, read when asked. */
+  #statusSources(collectors: Collector[]): StatusSources {
+    const startedMs = this.#o.clock.nowMs();
+    return {
+      db: this.db,
+      version: SKIFF_VERSION,
+      startedMs,
+      instances: () => this.exporter?.instances.map((i) => i.status()) ?? [],
+      children: () => this.receiver?.children() ?? [],
+      collectors: () => [
+        ...collectors.map((c) => ({
+          name: c.name,
+          updateEverySec: c.updateEverySec,
+          lastUs: this.#durations.get(c.name),
+        })),
+        ...this.plugins.map((p) => ({
+          name: p.plugin.name,
+          updateEverySec: p.updateEverySec,
+          lastUs: undefined,
+        })),
+      ],
+      parent: this.config.stream.enabled
+        ? () => ({
+          destinations: this.config.stream.destinations.map((d) => d.text),
+          connected: this.sender?.connected ?? false,
+          connections: this.sender?.stats.connections ?? 0,
+          textBytes: this.sender?.stats.textBytes ?? 0,
+          wireBytes: this.sender?.stats.wireBytes ?? 0,
+        })
+        : undefined,
+    };
   }
 
   /** Starts the enabled plugins not running yet. */

@@ -19,6 +19,8 @@ import {
   instanceSection,
   PLUGIN_SECTION_KEYS,
   PROC_MODULES,
+  PROMETHEUS_EXPORTER_KEYS,
+  type PrometheusExporterValues,
   SECTIONS,
   sectionSpec,
 } from "./schema.ts";
@@ -32,7 +34,13 @@ import {
 import type { Destination, Services } from "./destination.ts";
 import { exportingInstances, legacyBackend } from "./exporting.ts";
 import type { ExportingInstance, InstanceSection } from "./exporting.ts";
-import { cannotParse, parseValue, ValueError, valueText } from "./values.ts";
+import {
+  cannotParse,
+  parseValue,
+  resolveFields,
+  ValueError,
+  valueText,
+} from "./values.ts";
 import type { ConfigMessage, LocatedEntry } from "./values.ts";
 import type { LogLevel } from "../log.ts";
 
@@ -79,6 +87,8 @@ export interface Config {
    * the config), then the legacy `[backend]`; disabled ones included.
    */
   exporting: ExportingInstance[];
+  /** exporting.conf's `[prometheus:exporter]`: what allmetrics sends. */
+  prometheusExporter: PrometheusExporterValues;
   directories: {
     plugins: string[];
     config: string;
@@ -119,6 +129,9 @@ export interface Config {
     /** Simple patterns of peers that may connect / stream (netdata's keys). */
     allowConnectionsFrom: string;
     allowStreamingFrom: string;
+    /** Who may use the web API and the status page; allmetrics. */
+    allowDashboardFrom: string;
+    allowMetricsFrom: string;
   };
   db: {
     /** A received host gone this long is freed; 0: never. */
@@ -388,19 +401,6 @@ export function parseConfig(
   };
 
   for (const [section, entries] of values) {
-    if (section === PROMETHEUS_EXPORTER) {
-      for (const [key, entry] of entries) {
-        warnings.push({
-          file: entry.file,
-          line: entry.line,
-          section,
-          key,
-          message:
-            `[${section}] configures netdata's /api/v1/allmetrics?format=prometheus, which skiff does not serve yet: "${key}" is ignored`,
-        });
-      }
-      continue;
-    }
     const spec = sectionSpec(section);
     const instance = instanceSection(section);
     // A connector skiff lacks is reported once, for its section; its own
@@ -617,6 +617,10 @@ export function parseConfig(
     hostLabels,
     hostTags: backend.hostTags,
     exporting: [...instances, backend.instance],
+    prometheusExporter: resolveFields(PROMETHEUS_EXPORTER_KEYS, [
+      (k) => typed.get(at(PROMETHEUS_EXPORTER, k)),
+      (k) => typed.get(at("exporting:global", k)),
+    ]) as unknown as PrometheusExporterValues,
     directories: {
       plugins: splitQuotedList(
         get(
@@ -682,6 +686,9 @@ export function parseConfig(
       ),
       allowConnectionsFrom: get("web", "allow connections from", "localhost *"),
       allowStreamingFrom: get("web", "allow streaming from", "*"),
+      allowDashboardFrom: get("web", "allow dashboard from", "localhost *"),
+      allowMetricsFrom: get("web", "allow metrics from", "") ||
+        get("web", "allow dashboard from", "localhost *"),
     },
     db: {
       cleanupOrphanHostsAfterSec: get(
@@ -714,8 +721,9 @@ export function parseConfig(
 }
 
 /**
- * The listener and the API keys agree: keys enabled with nothing
- * listening, or a listener with no key enabled, are said.
+ * The listener and the API keys agree: keys enabled with nothing listening
+ * are said. A listener with no key is the web API alone (children are
+ * refused), which needs no warning.
  */
 export function listenerWarnings(c: Config): ConfigMessage[] {
   const keys = Object.values(c.streamKeys).some((k) => k.enabled);
@@ -725,15 +733,6 @@ export function listenerWarnings(c: Config): ConfigMessage[] {
       section: "web",
       message:
         `API keys are enabled but [web] mode = none: nothing listens for children (set mode = static-threaded)`,
-    }];
-  }
-  if (!keys && c.web.mode !== "none") {
-    return [{
-      file: c.source,
-      section: "web",
-      message: `[web] listens (${
-        c.web.bindTo.join(" ")
-      }) but no API key is enabled: every child is refused`,
     }];
   }
   return [];

@@ -474,6 +474,56 @@ export const EXPORTING_INSTANCE_KEYS = [
   },
 ] as const satisfies readonly KeySpec[];
 
+/**
+ * netdata's `[prometheus:exporter]` (exporting.conf): what
+ * `/api/v1/allmetrics?format=prometheus` sends, as netdata 1.37's
+ * read_config.c reads it: each key from this section, else from
+ * `[exporting:global]`, else its default.
+ */
+export const PROMETHEUS_EXPORTER_KEYS = [
+  {
+    ...UPDATE_EVERY_KEY,
+    doc:
+      "seconds a scraper's first scrape averages over (later scrapes: since its previous one)",
+  },
+  {
+    ...DATA_SOURCE_KEY,
+    doc:
+      "average or sum of the stored points since the scraper's previous scrape, or as collected (the last collected values); a scrape's source= changes only names and units, as in netdata",
+  },
+  {
+    ...SEND_NAMES_INSTEAD_OF_IDS_KEY,
+    doc:
+      "chart and dimension labels by name instead of id (a scrape's names= overrides it)",
+  },
+  {
+    key: "send configured labels",
+    field: "sendConfiguredLabels",
+    kind: "bool",
+    default: "yes",
+    doc: "host labels set by a user as labels of netdata_info",
+  },
+  {
+    key: "send automatic labels",
+    field: "sendAutomaticLabels",
+    kind: "bool",
+    default: "no",
+    doc:
+      "host labels found automatically (_os_name, ...) as labels of netdata_info",
+  },
+  {
+    ...SEND_CHARTS_MATCHING_KEY,
+    doc:
+      "netdata simple patterns of charts to send (names or ids, as send names instead of ids says), unless a scrape gives filter=",
+  },
+  { ...PREFIX_KEY, doc: "first element of every metric name but netdata_info" },
+] as const satisfies readonly KeySpec[];
+
+/** The typed keys of `[prometheus:exporter]`. */
+export type PrometheusExporterValues = KeyValues<
+  typeof PROMETHEUS_EXPORTER_KEYS
+>;
+
 /** The typed keys of an exporting instance. */
 export type ExportingInstanceValues = KeyValues<typeof EXPORTING_INSTANCE_KEYS>;
 
@@ -624,6 +674,12 @@ export const SECTIONS: SectionSpec[] = [
         doc: "the host label _has_unstable_connection (true/false)",
       },
     ],
+  },
+  {
+    name: "prometheus:exporter",
+    doc:
+      "What /api/v1/allmetrics?format=prometheus sends (netdata's section of exporting.conf, read from beside the config file, or here).",
+    keys: [...PROMETHEUS_EXPORTER_KEYS],
   },
   {
     name: "exporting:global",
@@ -785,7 +841,7 @@ e.g. [graphite:my_graphite]
   {
     name: "web",
     doc:
-      "The listening port that netdata children stream to (the streaming receiver).",
+      "The listening port: netdata children stream to it, and it answers netdata's web API (/api/v1/...), /status and the status page (/).",
     keys: [
       {
         key: "mode",
@@ -860,6 +916,21 @@ e.g. [graphite:my_graphite]
         default: "*",
         doc:
           "netdata simple patterns of peer addresses that may stream in; others are answered 403, as netdata answers them",
+      },
+      {
+        key: "allow dashboard from",
+        kind: "string",
+        default: "localhost *",
+        doc:
+          "netdata simple patterns of peer addresses that may use the web API (/api/v1/...) and the status page (/, /status); others are answered 403",
+      },
+      {
+        key: "allow metrics from",
+        kind: "string",
+        default: "",
+        defaultNote: "allow dashboard from",
+        doc:
+          "skiff: the same for /api/v1/allmetrics (what Prometheus scrapes), so scrapers can be let in without the dashboard; netdata 1.37 uses allow dashboard from",
       },
       {
         key: "max unauthenticated connections per address",

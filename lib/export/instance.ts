@@ -87,6 +87,29 @@ function emptyReport(): CycleReport {
   };
 }
 
+/** An instance's state, for `/status`. */
+export interface InstanceStatus {
+  name: string;
+  section: string;
+  type: string;
+  destinations: string[];
+  /** The destination connected to; "" when none. */
+  connectedTo: string;
+  /**
+   * `tap` (skiff tap), `connected`, `failing` (the last cycles failed), or
+   * `idle` (never connected yet: nothing to send so far).
+   */
+  state: "tap" | "connected" | "failing" | "idle";
+  /** Since when the outage under way began (ms); 0 when none. */
+  failingSinceMs: number;
+  failedCycles: number;
+  /** The last error met; "" when none. */
+  lastError: string;
+  accounting: Accounting;
+  bufferedBytes: number;
+  updateEverySec: number;
+}
+
 /** What an instance needs besides its config. */
 export interface InstanceOptions {
   clock: Clock;
@@ -220,6 +243,34 @@ export class ExportInstance {
   /** Totals since start. */
   accounting(): Accounting {
     return { ...this.#totals, buffered: this.#buffer.metrics };
+  }
+
+  /** Where it sends, and how that goes. */
+  status(): InstanceStatus {
+    const c = this.config;
+    const connectedTo = this.#sender.connected
+      ? this.#sender.current!.text
+      : "";
+    return {
+      name: c.name,
+      section: c.section,
+      type: c.type,
+      destinations: c.destinations.map((d) => d.text),
+      connectedTo,
+      state: this.#tap
+        ? "tap"
+        : this.#failedCycles > 0
+        ? "failing"
+        : connectedTo !== ""
+        ? "connected"
+        : "idle",
+      failingSinceMs: this.#failedCycles > 0 ? this.#failingSinceMs : 0,
+      failedCycles: this.#failedCycles,
+      lastError: this.#lastError,
+      accounting: this.accounting(),
+      bufferedBytes: this.#buffer.bytes,
+      updateEverySec: c.updateEverySec,
+    };
   }
 
   /** Unsent bytes held. */

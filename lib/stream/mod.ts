@@ -7,7 +7,11 @@
  * @module
  */
 export { StreamReceiver } from "./receiver.ts";
-export type { ReceiverOptions, ReceiverStats } from "./receiver.ts";
+export type {
+  ChildStatus,
+  ReceiverOptions,
+  ReceiverStats,
+} from "./receiver.ts";
 export { StreamSender } from "./sender.ts";
 export type { SenderStats, StreamDialer } from "./sender.ts";
 export {

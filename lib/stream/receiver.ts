@@ -27,7 +27,7 @@ import { hostPort, parseBindAddress } from "../config/destination.ts";
 import { writeAll } from "./conn.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";
-import { compileSimplePattern } from "../simple_pattern.ts";
+import { accessList } from "../simple_pattern.ts";
 import { HostWriter } from "../protocol/apply.ts";
 import { LineSplitter } from "../protocol/lines.ts";
 import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
@@ -73,6 +73,12 @@ export interface ReceiverOptions {
   log: Logger;
   /** Replaces `listener.accept()` (tests make it throw). */
   accept?: AcceptFn;
+  /**
+   * Answers a request that is not a stream (the web API): given the request
+   * head and the peer's address, the bytes of the whole answer. Without it,
+   * such requests are answered 404.
+   */
+  http?: (head: string, peerAddress: string) => Promise<Uint8Array>;
 }
 
 /**
@@ -160,6 +166,18 @@ class BurstGate {
   }
 }
 
+/** A child streaming now. */
+export interface ChildStatus {
+  hostname: string;
+  machineGuid: string;
+  /** Its address and port. */
+  peer: string;
+  /** When its stream was accepted (ms). */
+  sinceMs: number;
+  /** The capabilities granted, by name. */
+  capabilities: string;
+}
+
 /** The receiver. */
 export class StreamReceiver {
   readonly stats: ReceiverStats = {
@@ -180,6 +198,7 @@ export class StreamReceiver {
   readonly #clock: Clock;
   readonly #log: Logger;
   readonly #accept: AcceptFn;
+  readonly #http: ReceiverOptions["http"];
   readonly #listeners: Deno.TcpListener[] = [];
   readonly #conns = new Set<Deno.Conn>();
   /** Aborted by close(): ends accept backoff waits. */
@@ -189,7 +208,7 @@ export class StreamReceiver {
   /** Called when a received host is freed (the agent stops forwarding it). */
   onHostRemoved: ((host: Host) => void) | undefined;
   /** Machine GUIDs streaming now -> the API key they came with. */
-  readonly #active = new Map<string, string>();
+  readonly #active = new Map<string, ChildStatus & { key: string }>();
   /** Connections not yet accepted as a child: in total and by source. */
   #unauthenticated = 0;
   readonly #unauthenticatedBySource = new Map<string, number>();
@@ -206,8 +225,14 @@ export class StreamReceiver {
     this.#clock = options.clock;
     this.#log = options.log;
     this.#accept = options.accept ?? ((listener) => listener.accept());
+    this.#http = options.http;
     this.#allowConnections = accessList(config.web.allowConnectionsFrom);
     this.#allowStreaming = accessList(config.web.allowStreamingFrom);
+  }
+
+  /** The children streaming now. */
+  children(): ChildStatus[] {
+    return [...this.#active.values()].map(({ key: _, ...c }) => c);
   }
 
   /** Connections open now that are not (yet) an accepted child. */
@@ -551,12 +576,25 @@ export class StreamReceiver {
     const { head, rest } = request;
     const firstLine = head.split(/\r?\n/, 1)[0];
     if (!isStreamRequest(firstLine)) {
+      if (this.#http) {
+        // Counted as unauthenticated until answered: a client that does
+        // not read its answer has the request's timeout to, then is cut.
+        const answer = await this.#http(head, hostOf(conn));
+        const timeoutSec = this.#config.web.firstRequestTimeoutSec;
+        await withTimeout(
+          writeAll(conn, answer),
+          timeoutSec * 1000,
+          this.#clock,
+          `${peer}: the answer`,
+        ).catch(() => {});
+        return;
+      }
       await write(
         conn,
         httpResponse(
           404,
           "Not Found",
-          "skiff: this port receives netdata streams; the web API is not in this version\n",
+          "skiff: this port receives netdata streams; its web API is off\n",
         ),
       );
       return;
@@ -593,7 +631,9 @@ export class StreamReceiver {
       return;
     }
     let activeWithKey = 0;
-    for (const k of this.#active.values()) if (k === req.key) activeWithKey++;
+    for (const c of this.#active.values()) {
+      if (c.key === req.key) activeWithKey++;
+    }
     const decision = decideAccess(req, {
       keys: this.#config.streamKeys,
       peerAddress: hostOf(conn),
@@ -629,7 +669,10 @@ export class StreamReceiver {
       }
       if (k === "tags") host.tags = v;
     }
-    this.#active.set(req.machineGuid, req.key);
+    // As netdata's receiver: the program and its version from the user
+    // agent ("netdata/v1.37.1").
+    const ua = /^([^/\s]+)\/(\S+)/.exec(req.userAgent);
+    if (ua) [host.program, host.programVersion] = [ua[1], ua[2]];
     host.connected = true;
     host.orphan = false;
     host.disconnectedAtMs = 0;
@@ -641,6 +684,14 @@ export class StreamReceiver {
         (key.enableCompression ? 0 : CAP.COMPRESSION),
     );
     const answer = readyAnswer(granted);
+    this.#active.set(req.machineGuid, {
+      key: req.key,
+      hostname: req.hostname,
+      machineGuid: req.machineGuid,
+      peer,
+      sinceMs: this.#clock.nowMs(),
+      capabilities: capabilityList(granted),
+    });
     this.#say(
       "info",
       `STREAM ${req.hostname} [receive from ${peer}]: accepted (machine GUID ${req.machineGuid}, ${
@@ -829,28 +880,6 @@ function headEnd(b: Uint8Array): { head: number; rest: number } | undefined {
     }
   }
   return undefined;
-}
-
-/**
- * netdata's `allow ... from` check (connection_allowed()), without DNS: a
- * peer address matches netdata simple patterns (an IPv4-mapped IPv6 address
- * as IPv4); failing that, where netdata's "heuristic" would ask reverse DNS
- * (patterns with letters or wildcards and no `:`), a loopback address is
- * tried as `localhost`, the name DNS gives it. Other names are not looked
- * up.
- */
-export function accessList(patterns: string): (address: string) => boolean {
-  const pattern = compileSimplePattern(patterns);
-  const words = patterns.split(/\s+/).filter((w) => w !== "");
-  const potentialName = !patterns.includes(":") &&
-    words.some((w) => /[a-zA-Z*]/.test(w));
-  return (address) => {
-    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-    const ip = mapped ? mapped[1] : address;
-    if (pattern(ip)) return true;
-    const loopback = ip === "::1" || ip.startsWith("127.");
-    return potentialName && loopback && pattern("localhost");
-  };
 }
 
 function peerOf(conn: Deno.Conn): string {

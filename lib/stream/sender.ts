@@ -222,6 +222,11 @@ export class StreamSender {
   readonly #log: Logger;
   readonly #dial: StreamDialer;
   #conn: Deno.Conn | undefined;
+
+  /** Whether a parent accepted the stream and the link is up. */
+  get connected(): boolean {
+    return this.#conn !== undefined;
+  }
   #pending: Uint8Array[] = [];
   #pendingBytes = 0;
   #defined = new WeakSet<Chart>();

@@ -10,17 +10,15 @@ import { parseConfig } from "../../lib/config/mod.ts";
 import { ExportInstance, loadConnectors } from "../../lib/export/mod.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
 import { Database } from "../../lib/storage/rrd.ts";
+import { haveBinary, waitFor } from "../helpers/e2e.ts";
 import {
-  freePort,
-  haveBinary,
-  httpOk,
-  start,
-  waitFor,
-} from "../helpers/e2e.ts";
-import { startVictoria, VICTORIA_BIN } from "../helpers/servers.ts";
+  PROMETHEUS_BIN,
+  startPrometheus,
+  startVictoria,
+  VICTORIA_BIN,
+} from "../helpers/servers.ts";
 import { makeCertificates } from "../helpers/tls.ts";
 
-const PROMETHEUS_BIN = "/usr/bin/prometheus";
 /** Two minutes ago, aligned: inside Prometheus' head block. */
 const T0 = Math.floor(Date.now() / 60_000) * 60 - 120;
 
@@ -190,54 +188,23 @@ Deno.test({
     await t.step(
       "Prometheus 2.42: accepted and queryable; an out-of-order request is a failure, kept, not sent",
       async () => {
-        const dir = await Deno.makeTempDir({ prefix: "skiff-prom-" });
-        const port = freePort();
-        await Deno.writeTextFile(`${dir}/prometheus.yml`, "global: {}\n");
-        const prom = start(PROMETHEUS_BIN, [
-          `--config.file=${dir}/prometheus.yml`,
-          `--storage.tsdb.path=${dir}/data`,
-          `--web.listen-address=127.0.0.1:${port}`,
-          "--web.enable-remote-write-receiver",
-        ]);
-        const base = `http://127.0.0.1:${port}`;
+        const prom = await startPrometheus();
         try {
-          await waitFor(
-            "Prometheus ready",
-            () => httpOk(`${base}/-/ready`),
-            30000,
-          )
-            .catch((e) => {
-              throw new Error(`${e.message}\n${prom.output()}`);
-            });
           const section =
-            `[prometheus_remote_write:prom]\nenabled = yes\ndestination = 127.0.0.1:${port}\n` +
+            `[prometheus_remote_write:prom]\nenabled = yes\ndestination = 127.0.0.1:${prom.port}\n` +
             `remote write URL path = /api/v1/write\nupdate every = 10\ndata source = as collected\n`;
           const first = await run(section, 30);
           for (const r of first.reports) assertEquals(r.failures, 0);
-          const q = async (time: number) => {
-            const r = await fetch(
-              `${base}/api/v1/query?query=${
-                encodeURIComponent(
-                  'netdata_rw_values{dimension="Ramp one"}',
-                )
-              }&time=${time}`,
-            );
-            return (await r.json()) as {
-              data: {
-                result: {
-                  metric: Record<string, string>;
-                  value: [number, string];
-                }[];
-              };
-            };
-          };
           const res = await waitFor("the series in Prometheus", async () => {
-            const r = await q(T0 + 30);
-            return r.data.result.length > 0 ? r : undefined;
+            const r = await prom.query(
+              'netdata_rw_values{dimension="Ramp one"}',
+              T0 + 30,
+            );
+            return r.length > 0 ? r : undefined;
           }, 10000);
-          assertEquals(res.data.result.length, 1, JSON.stringify(res));
-          assertEquals(res.data.result[0].value, [T0 + 30, "300"]);
-          assertEquals(res.data.result[0].metric.chart, "rw.values");
+          assertEquals(res.length, 1, JSON.stringify(res));
+          assertEquals(res[0].value, [T0 + 30, "300"]);
+          assertEquals(res[0].metric.chart, "rw.values");
           // The same series again from its start: older than what
           // Prometheus holds, so it answers 400 ("out of order sample").
           const again = await run(section, 10);
@@ -250,7 +217,6 @@ Deno.test({
           );
         } finally {
           await prom.stop();
-          await Deno.remove(dir, { recursive: true }).catch(() => {});
         }
       },
     );

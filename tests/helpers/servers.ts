@@ -378,3 +378,69 @@ ${options.extra ?? ""}
     },
   };
 }
+
+export const PROMETHEUS_BIN = "/usr/bin/prometheus";
+
+/** A running Prometheus 2.42. */
+export interface Prometheus {
+  port: number;
+  base: string;
+  /** GET /api/v1/query?query=... at `time` (s; now when absent): the result vector. */
+  query(
+    q: string,
+    time?: number,
+  ): Promise<{ metric: Record<string, string>; value: [number, string] }[]>;
+  output(): string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts Prometheus on a free loopback port in a temp dir with `config`
+ * as its prometheus.yml, its remote-write receiver on.
+ */
+export async function startPrometheus(
+  config = "global: {}\n",
+): Promise<Prometheus> {
+  const dir = await Deno.makeTempDir({ prefix: "skiff-prom-" });
+  const port = freePort();
+  await Deno.writeTextFile(`${dir}/prometheus.yml`, config);
+  const proc = start(PROMETHEUS_BIN, [
+    `--config.file=${dir}/prometheus.yml`,
+    `--storage.tsdb.path=${dir}/data`,
+    `--web.listen-address=127.0.0.1:${port}`,
+    "--web.enable-remote-write-receiver",
+  ]);
+  const base = `http://127.0.0.1:${port}`;
+  const stop = async () => {
+    await proc.stop();
+    await Deno.remove(dir, { recursive: true }).catch(() => {});
+  };
+  try {
+    await waitFor("Prometheus ready", () => httpOk(`${base}/-/ready`), 30000);
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${proc.output()}`);
+  }
+  return {
+    port,
+    base,
+    async query(q, time) {
+      const r = await fetch(
+        `${base}/api/v1/query?query=${encodeURIComponent(q)}${
+          time === undefined ? "" : `&time=${time}`
+        }`,
+      );
+      const j = await r.json() as {
+        status: string;
+        error?: string;
+        data: {
+          result: { metric: Record<string, string>; value: [number, string] }[];
+        };
+      };
+      if (j.status !== "success") throw new Error(`query ${q}: ${j.error}`);
+      return j.data.result;
+    },
+    output: () => proc.output(),
+    stop,
+  };
+}

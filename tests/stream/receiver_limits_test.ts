@@ -16,9 +16,9 @@ import type { AcceptFn } from "../../lib/stream/receiver.ts";
 import {
   ACCEPT_RETRY_MAX_MS,
   ACCEPT_RETRY_MIN_MS,
-  accessList,
   sourceOf,
 } from "../../lib/stream/receiver.ts";
+import { accessList } from "../../lib/simple_pattern.ts";
 import { until } from "../helpers/e2e.ts";
 import {
   KEY,
