@@ -489,12 +489,12 @@ export const PROMETHEUS_EXPORTER_KEYS = [
   {
     ...DATA_SOURCE_KEY,
     doc:
-      "average or sum of the stored points since the scraper's previous scrape, or as collected (the last collected values); a scrape's source= changes only names and units, as in netdata",
+      "average or sum of the stored points since the scraper's previous scrape, or as collected (the last collected values); a scrape's source parameter changes only names and units, as in netdata",
   },
   {
     ...SEND_NAMES_INSTEAD_OF_IDS_KEY,
     doc:
-      "chart and dimension labels by name instead of id (a scrape's names= overrides it)",
+      "chart and dimension labels by name instead of id (a scrape's names parameter overrides it)",
   },
   {
     key: "send configured labels",
@@ -514,9 +514,16 @@ export const PROMETHEUS_EXPORTER_KEYS = [
   {
     ...SEND_CHARTS_MATCHING_KEY,
     doc:
-      "netdata simple patterns of charts to send (names or ids, as send names instead of ids says), unless a scrape gives filter=",
+      "netdata simple patterns of charts to send (names or ids, as send names instead of ids says), unless a scrape gives a filter parameter",
   },
   { ...PREFIX_KEY, doc: "first element of every metric name but netdata_info" },
+  {
+    key: "send hosts matching",
+    kind: "string",
+    default: "localhost *",
+    doc:
+      "read and not used, as in netdata 1.37: prometheus_all_hosts sends every host",
+  },
 ] as const satisfies readonly KeySpec[];
 
 /** The typed keys of `[prometheus:exporter]`. */

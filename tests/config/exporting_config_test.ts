@@ -209,18 +209,23 @@ Deno.test("exporting.conf, as netdata 1.37 reads it", async (t) => {
         errors[0],
         /connector type "kinesis" \(netdata's kinesis connector\) is not supported by skiff \(skiff has graphite, opentsdb, json, graphite:http, opentsdb:http, json:http, prometheus_remote_write\); remove the section or set enabled = no$/,
       );
-      // [prometheus:exporter]: every key says skiff does not use it.
-      assertEquals(warnings.length, 6);
-      for (const [i, w] of warnings.entries()) {
-        assertMatch(
-          w,
-          new RegExp(
-            `^/etc/skiff/exporting.conf:${
-              8 + i
-            }: \\[prometheus:exporter\\] configures netdata's /api/v1/allmetrics\\?format=prometheus, which skiff does not serve yet`,
-          ),
-        );
-      }
+      // [prometheus:exporter] is read; the docs' own typo is said.
+      assertEquals(warnings, [
+        '/etc/skiff/exporting.conf:10: Unknown key "end automatic labels" in [prometheus:exporter] (did you mean "send automatic labels"?); ignored',
+      ]);
+      const p = r.config.prometheusExporter;
+      assertEquals(
+        [
+          p.sendNames,
+          p.sendConfiguredLabels,
+          p.sendAutomaticLabels, // from [exporting:global]
+          p.updateEverySec, // from [exporting:global]
+          p.sendChartsMatching,
+          p.prefix,
+          p.dataSource, // the default
+        ],
+        [true, true, false, 10, "*", "netdata", "average"],
+      );
       // The two instances skiff has are read as netdata would.
       const names = r.config.exporting.map((i) => i.name);
       assertEquals(names, [
