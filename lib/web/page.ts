@@ -72,7 +72,11 @@ async function charts() {
     const r = await fetch("api/v1/data?chart=" + encodeURIComponent(id) +
       "&after=-" + MINUTES * 60 + "&format=json");
     const d = await r.json();
+    // Oldest first, from the first row with a value: the chart spans what
+    // is stored, not the whole window.
     const rows = d.data.slice().reverse();
+    const start = rows.findIndex((r) => r.slice(1).some((v) => v !== null));
+    if (start > 0) rows.splice(0, start);
     const cols = d.labels.map((_, i) => rows.map((row) => row[i]));
     let p = plots.get(id);
     if (!p || p.series.length !== d.labels.length) {
@@ -82,7 +86,7 @@ async function charts() {
       if (old) old.replaceWith(div); else box.append(div);
       const c = all[id];
       p = new uPlot({
-        title: c.title + " (" + id + ")",
+        title: c.title,
         width: 560,
         height: 220,
         series: [{}, ...d.labels.slice(1).map((l, i) => ({
@@ -98,6 +102,12 @@ async function charts() {
     }
   }
   box.dataset.drawn = String(plots.size);
+  // How many values the charts show, for a test to see they have data.
+  let points = 0;
+  for (const p of plots.values()) {
+    for (const s of p.data.slice(1)) points += s.filter((v) => v !== null).length;
+  }
+  box.dataset.points = String(points);
 }
 async function tick() {
   try {
