@@ -179,7 +179,11 @@ export function permissionNeeds(
       } catch {
         continue; // a config error already names it
       }
-      add({ name: "net", host }, `--allow-net=${host}`, "[web] bind to");
+      add(
+        { name: "net", host },
+        `--allow-net=${host}`,
+        "[web] bind to (streams in, the web API)",
+      );
     }
   }
   if (config.stream.enabled) {

@@ -16,7 +16,7 @@ import { escapeForLog } from "../log_escape.ts";
 import { accessList } from "../simple_pattern.ts";
 import type { Database, Host } from "../storage/rrd.ts";
 import { allmetricsAnswer, type AllmetricsState } from "./allmetrics.ts";
-import { chartAnswer, chartsAnswer, infoAnswer } from "./charts.ts";
+import { chartAnswer, chartsAnswer, infoAnswer, type Usage } from "./charts.ts";
 import { dataAnswer } from "./data.ts";
 import {
   formatAnswer,
@@ -54,6 +54,8 @@ export interface WebStats {
 /** The web API. */
 export class WebApi {
   readonly stats: WebStats = { requests: 0, denied: 0, notFound: 0 };
+  /** allmetrics by format, and the status page: /api/v1/info reports them. */
+  readonly #used: Usage = { prometheus: 0, shell: 0, json: 0, dashboard: 0 };
   readonly #o: WebOptions;
   readonly #dashboard: (address: string) => boolean;
   readonly #metrics: (address: string) => boolean;
@@ -104,6 +106,7 @@ export class WebApi {
     const asset = PAGE_ASSETS[path];
     if (path === "/" || path === "/index.html" || asset) {
       if (!this.#dashboard(peer)) return textAnswer(403, DENIED);
+      if (!asset) this.#used.dashboard++;
       if (asset) {
         return {
           status: 200,
@@ -146,14 +149,17 @@ export class WebApi {
     if (!allowed) return textAnswer(403, DENIED);
     switch (call) {
       case "info":
-        return infoAnswer(this.#o.db, host, this.#o.config);
+        return infoAnswer(this.#o.db, host, this.#o.config, this.#used);
       case "charts":
         return chartsAnswer(this.#o.db, host, this.#o.config);
       case "chart":
         return chartAnswer(host, query);
       case "data":
         return dataAnswer(host, query, nowMs);
-      case "allmetrics":
+      case "allmetrics": {
+        const f = query.get("format") ?? "shell";
+        if (f === "json" || f === "shell") this.#used[f]++;
+        else if (f.startsWith("prometheus")) this.#used.prometheus++;
         return allmetricsAnswer(
           {
             db: this.#o.db,
@@ -165,6 +171,7 @@ export class WebApi {
           query,
           nowMs,
         );
+      }
     }
     return textAnswer(404, `Not found: ${path}\n`);
   }

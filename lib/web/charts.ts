@@ -68,6 +68,8 @@ export function chartJson(c: Chart): string {
     ).join(",\n") +
     "\n\t\t\t},\n" +
     '\t\t\t"chart_variables": {\n\t\t\t},\n' +
+    // green and red: thresholds a collector sets on its own host only
+    // (they are not streamed); skiff's collectors set none.
     '\t\t\t"green": null,\n\t\t\t"red": null,\n' +
     '\t\t\t"alarms": {\n\n\t\t\t},\n' +
     '\t\t\t"chart_labels": {\n' + labels.join(",\n") + "\n\t\t\t},\n" +
@@ -215,14 +217,31 @@ function localInfo(): Map<string, string> {
   ]);
 }
 
+/** Requests served, by kind (netdata's analytics counters). */
+export interface Usage {
+  prometheus: number;
+  shell: number;
+  json: number;
+  dashboard: number;
+}
+
 /** `/api/v1/info`. */
 export function infoAnswer(
   db: Database,
   host: Host,
   config: Config,
+  used: Usage,
 ): HttpAnswer {
   const info = host.isLocal ? localInfo() : host.info;
   const hosts = [...db.hosts()];
+  const connectors = [
+    ...new Set(config.exporting.filter((i) => i.enabled).map((i) => i.type)),
+  ];
+  const viewableCharts = [...host.charts.values()].filter(viewable);
+  let metrics = 0;
+  for (const c of viewableCharts) {
+    for (const d of c.dimensions) if (!d.hidden && !d.obsolete) metrics++;
+  }
   const lines: string[] = [];
   for (const [key, p, always] of SYSTEM_INFO) {
     const v = info.get(p);
@@ -259,14 +278,28 @@ export function infoAnswer(
     '\t"collectors": [' + collectors.join(",") + "\n\t],\n" +
     '\t"cloud-enabled": false,\n\t"cloud-available": false,\n\t"agent-claimed": false,\n\t"aclk-available": false,\n' +
     '\t"memory-mode": "ram",\n' +
+    '\t"multidb-disk-quota": null,\n' +
+    '\t"page-cache-size": null,\n' +
     `\t"stream-enabled": ${config.stream.enabled},\n` +
-    '\t"stream-compression": null,\n' +
+    `\t"stream-compression": ${
+      config.stream.enabled ? config.stream.enableCompression : null
+    },\n` +
     `\t"hosts-available": ${hosts.length},\n` +
     '\t"https-enabled": false,\n' +
+    '\t"buildinfo": "skiff",\n' +
     '\t"release-channel": "stable",\n' +
     '\t"web-enabled": true,\n' +
-    `\t"exporting-enabled": ${config.exporting.some((i) => i.enabled)},\n` +
-    `\t"charts-count": ${[...host.charts.values()].filter(viewable).length}\n` +
+    '\t"notification-methods": null,\n' +
+    `\t"exporting-enabled": ${connectors.length > 0},\n` +
+    `\t"exporting-connectors": ${
+      connectors.length > 0 ? `"${connectors.join("|")}"` : null
+    },\n` +
+    `\t"allmetrics-prometheus-used": ${used.prometheus},\n` +
+    `\t"allmetrics-shell-used": ${used.shell},\n` +
+    `\t"allmetrics-json-used": ${used.json},\n` +
+    `\t"dashboard-used": ${used.dashboard},\n` +
+    `\t"charts-count": ${viewableCharts.length},\n` +
+    `\t"metrics-count": ${metrics}\n` +
     "}";
   return jsonAnswer(body);
 }

@@ -102,6 +102,62 @@ Deno.test({
       });
 
       await t.step(
+        "/api/v1/charts and /api/v1/info: the same keys; every chart both list, the same",
+        async () => {
+          type Charts = { charts: Record<string, Record<string, unknown>> };
+          const a = JSON.parse(
+            (await get(nd, "/api/v1/charts")).body,
+          ) as Charts;
+          const b = JSON.parse(
+            (await get(sk, "/api/v1/charts")).body,
+          ) as Charts;
+          assertEquals(Object.keys(b), Object.keys(a));
+          let same = 0;
+          for (const [id, ca] of Object.entries(a.charts)) {
+            const cb = b.charts[id];
+            if (!cb) continue;
+            for (const k of ["first_entry", "last_entry", "duration"]) {
+              delete ca[k];
+              delete cb[k];
+            }
+            // A collector's red/green thresholds stay on its own host
+            // (netdata does not stream them): a parent has none.
+            for (const k of ["green", "red"]) {
+              assertEquals(cb[k], null, `${id} ${k}`);
+              delete ca[k];
+              delete cb[k];
+            }
+            assertEquals(cb, ca, id);
+            same++;
+          }
+          // Charts the child made after skiff's first look are the only
+          // ones missing (a handful at most).
+          const total = Object.keys(a.charts).length;
+          assert(same >= total - 5, `${same} of ${total} charts`);
+          const ia = JSON.parse((await get(nd, "/api/v1/info")).body);
+          const ib = JSON.parse((await get(sk, "/api/v1/info")).body);
+          assertEquals(Object.keys(ib), Object.keys(ia));
+          // What the child told of its system, as the child says it.
+          for (
+            const k of [
+              "os_name",
+              "kernel_name",
+              "kernel_version",
+              "architecture",
+              "cores_total",
+              "ram_total",
+              "container",
+              "virtualization",
+            ]
+          ) {
+            assertEquals(ib[k], ia[k], k);
+          }
+          assertEquals(ib.host_labels, ia.host_labels);
+          assertEquals(ib.uid, ia.uid);
+        },
+      );
+
+      await t.step(
         "/api/v1/data: byte-identical answers over a past window",
         async () => {
           const queries = (from: number, to: number) => [
