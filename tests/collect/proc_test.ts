@@ -77,9 +77,27 @@ async function fakeRoot() {
       "sys/devices/virtual/net/veth0",
       "sys/devices/virtual/net/quiet",
       "sys/block/vda/queue",
+      "sys/class/net/eth0",
+      "sys/class/net/veth0",
     ]
   ) {
     await Deno.mkdir(`${root}/${d}`, { recursive: true });
+  }
+  // Interface state: eth0 a 1 Gbit/s full-duplex link; veth0 (virtual)
+  // down, its carrier unreadable (the kernel's EINVAL: the file is absent
+  // here); quiet has no /sys/class/net files at all.
+  for (
+    const [f, text] of [
+      ["eth0/speed", "1000\n"],
+      ["eth0/duplex", "full\n"],
+      ["eth0/operstate", "up\n"],
+      ["eth0/carrier", "1\n"],
+      ["eth0/mtu", "1500\n"],
+      ["veth0/operstate", "down\n"],
+      ["veth0/mtu", "9000\n"],
+    ]
+  ) {
+    await Deno.writeTextFile(`${root}/sys/class/net/${f}`, text);
   }
   await Deno.writeTextFile(
     `${root}/sys/devices/virtual/net/veth0/ifindex`,
@@ -454,6 +472,39 @@ Deno.test("/proc collectors", async (t) => {
       assertEquals(db.localhost.chart("net_packets.lo"), undefined);
       // system.net sums physical interfaces only (veth0 is virtual)
       assertEquals(at("system.net", "InOctets"), 8);
+      // /sys/class/net: speed in kilobits/s; one state dimension set
+      assertEquals(at("net_speed.eth0", "speed"), 1_000_000);
+      assertEquals(
+        ["full", "half", "unknown"].map((d) => at("net_duplex.eth0", d)),
+        [1, 0, 0],
+      );
+      assertEquals(
+        ["up", "down", "unknown"].map((d) => at("net_operstate.eth0", d)),
+        [1, 0, 0],
+      );
+      assertEquals(
+        ["up", "down"].map((d) => at("net_carrier.eth0", d)),
+        [1, 0],
+      );
+      assertEquals(at("net_mtu.eth0", "mtu"), 1500);
+      assertEquals(
+        ["up", "down"].map((d) => at("net_operstate.veth0", d)),
+        [0, 1],
+      );
+      assertEquals(at("net_mtu.veth0", "mtu"), 9000);
+      // virtual: no speed or duplex; no carrier file, no carrier chart
+      for (const c of ["net_speed", "net_duplex", "net_carrier"]) {
+        assertEquals(db.localhost.chart(`${c}.veth0`), undefined, c);
+      }
+      assertEquals(db.localhost.chart("net_mtu.quiet"), undefined);
+      const mtu = db.localhost.chart("net_mtu.veth0")!;
+      assertEquals(
+        [mtu.priority, mtu.context, mtu.detail, [...mtu.labels]],
+        [7011, "net.mtu", true, [["interface_type", "virtual"], [
+          "device",
+          "veth0",
+        ]]],
+      );
       // disks: 2048 sectors of 512 bytes per second = 1024 KiB/s; no partitions
       assertEquals([at("disk.vda", "reads"), at("disk.vda", "writes")], [
         1024,

@@ -1,5 +1,8 @@
 /**
- * /proc/net/dev: per-interface bandwidth, packets, errors and drops, and system.net, as netdata 1.37's proc_net_dev.c.
+ * /proc/net/dev: per-interface bandwidth, packets, errors and drops, and
+ * system.net, as netdata 1.37's proc_net_dev.c; with its state charts from
+ * /sys/class/net/IFACE: speed and duplex (real interfaces), operstate,
+ * carrier and mtu, read in the same pass as /proc/net/dev.
  *
  * @module
  */
@@ -8,16 +11,57 @@ import { simplePatternMatch } from "../../simple_pattern.ts";
 import { parseNetDev } from "./parse.ts";
 import type { NetDevice } from "./parse.ts";
 import type { ProcContext, ProcModule } from "./context.ts";
+import type { Chart } from "../../storage/rrd.ts";
 
 /** netdata's default `disable by default interfaces matching`. */
 const EXCLUDED_INTERFACES = "lo fireqos* *-ifb fwpr* fwbr* fwln*";
 
+/** netdata's get_operstate(): the dimension a state word sets. */
+const OPERSTATES = [
+  "up",
+  "down",
+  "notpresent",
+  "lowerlayerdown",
+  "testing",
+  "dormant",
+  "unknown",
+] as const;
+
+/** A /sys/class/net file of an interface. */
+function sysNet(name: string, file: string): string {
+  return `/sys/class/net/${name}/${file}`;
+}
+
+/** netdata's str2ull: the leading digits ("-1" is 0). */
+function leadingNumber(text: string): number {
+  const m = /^\s*(\d+)/.exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
 /** The /proc/net/dev module. */
 export function procNetDev(ctx: ProcContext): ProcModule {
   const virtualNet = new Map<string, boolean>();
-  return { path: "/proc/net/dev", collect: netdev };
+  /**
+   * Per interface, the /sys/class/net files still read: netdata stops
+   * reading operstate and mtu once a read fails; speed and duplex are for
+   * real interfaces only.
+   */
+  const sysFiles = new Map<string, Set<string>>();
+  return {
+    path: "/proc/net/dev",
+    alsoRead: () =>
+      [...sysFiles].flatMap(([name, files]) =>
+        [...files].map((f) => sysNet(name, f))
+      ),
+    collect: netdev,
+  };
 
-  async function netdev(text: string, ms: number, ut: number): Promise<void> {
+  async function netdev(
+    text: string,
+    ms: number,
+    ut: number,
+    also: Map<string, string>,
+  ): Promise<void> {
     let physicalIn = 0;
     let physicalOut = 0;
     let physical = 0;
@@ -31,8 +75,24 @@ export function procNetDev(ctx: ProcContext): ProcModule {
         `/sys/devices/virtual/net/${name}/ifindex`;
       const found = await ctx.files(unknown.map((d) => probe(d.name)));
       for (const d of unknown) {
-        virtualNet.set(d.name, found.has(probe(d.name)));
+        const isVirtual = found.has(probe(d.name));
+        virtualNet.set(d.name, isVirtual);
+        sysFiles.set(
+          d.name,
+          new Set(
+            isVirtual
+              ? ["operstate", "carrier", "mtu"]
+              : ["speed", "duplex", "operstate", "carrier", "mtu"],
+          ),
+        );
       }
+      // Their state files, this once outside the module's own read.
+      const first = await ctx.files(
+        unknown.flatMap((d) =>
+          [...sysFiles.get(d.name)!].map((f) => sysNet(d.name, f))
+        ),
+      );
+      for (const [k, v] of first) also.set(k, v);
     }
     for (const dev of devices) {
       const isVirtual = virtualNet.get(dev.name)!;
@@ -61,12 +121,19 @@ export function procNetDev(ctx: ProcContext): ProcModule {
           "incremental",
         ]],
       );
-      if (!chart) continue;
+      if (!chart) {
+        netdevState(dev.name, isVirtual, false, also, ms, ut);
+        continue;
+      }
+      labelled(chart, dev.name, isVirtual);
       chart.dimension("received")!.set(dev.receivedBytes, ms);
       chart.dimension("sent")!.set(dev.sentBytes, ms);
       chart.done(ut);
+      netdevState(dev.name, isVirtual, true, also, ms, ut);
     }
-    for (const dev of devices) netdevDetails(dev, ms, ut);
+    for (const dev of devices) {
+      netdevDetails(dev, virtualNet.get(dev.name)!, ms, ut);
+    }
     if (physical > 0) {
       const chart = ctx.chart({
         id: "system.net",
@@ -94,7 +161,12 @@ export function procNetDev(ctx: ProcContext): ProcModule {
    * 1.37's proc_net_dev.c: detail charts, each created once its counters
    * are not zero ("auto"), virtual interfaces included.
    */
-  function netdevDetails(dev: NetDevice, ms: number, ut: number): void {
+  function netdevDetails(
+    dev: NetDevice,
+    isVirtual: boolean,
+    ms: number,
+    ut: number,
+  ): void {
     const detail = (
       type: string,
       title: string,
@@ -114,6 +186,7 @@ export function procNetDev(ctx: ProcContext): ProcModule {
         detail: true,
       }, dims.map(([d, m]) => [d, m, 1, "incremental"]));
       if (!chart) return;
+      labelled(chart, dev.name, isVirtual);
       for (const [d, , v] of dims) chart.dimension(d)!.set(v, ms);
       chart.done(ut);
     };
@@ -131,4 +204,104 @@ export function procNetDev(ctx: ProcContext): ProcModule {
       ["outbound", -1, dev.sentDrops],
     ]);
   }
+
+  /**
+   * net_speed, net_duplex, net_operstate, net_carrier and net_mtu of one
+   * interface, as netdata 1.37 makes them: speed only once the interface
+   * has its bandwidth chart, 0 without a carrier; duplex "unknown" without
+   * one; carrier while its file can be read; operstate and mtu until a
+   * read fails.
+   */
+  function netdevState(
+    name: string,
+    isVirtual: boolean,
+    hasBandwidth: boolean,
+    also: Map<string, string>,
+    ms: number,
+    ut: number,
+  ): void {
+    const files = sysFiles.get(name)!;
+    const read = (f: string) =>
+      files.has(f) ? also.get(sysNet(name, f)) : undefined;
+    const carrierText = read("carrier");
+    const carrier = carrierText === undefined ? 0 : leadingNumber(carrierText);
+    const hasCarrier = carrier !== 0 || carrierText !== undefined;
+    const state = (
+      type: string,
+      title: string,
+      units: string,
+      offset: number,
+      dims: [id: string, value: number][],
+    ) => {
+      const chart = ctx.chart({
+        id: `${type}.${name}`,
+        title,
+        units,
+        family: name,
+        context: type.replace("_", "."),
+        chartType: "line",
+        priority: 7000 + offset,
+        module: "/proc/net/dev",
+        detail: true,
+      }, dims.map(([d]) => [d, 1, 1, "absolute"]));
+      labelled(chart, name, isVirtual);
+      for (const [d, v] of dims) chart.dimension(d)!.set(v, ms);
+      chart.done(ut);
+    };
+    if (hasBandwidth && !isVirtual && files.has("speed")) {
+      const speedText = hasCarrier ? read("speed") : "0";
+      if (speedText !== undefined) {
+        state("net_speed", "Interface Speed", "kilobits/s", 7, [
+          ["speed", leadingNumber(speedText) * 1000],
+        ]);
+      }
+    }
+    if (!isVirtual) {
+      const d = hasCarrier ? read("duplex")?.[0] : undefined;
+      const duplex = d === "f" ? "full" : d === "h" ? "half" : "unknown";
+      state("net_duplex", "Interface Duplex State", "state", 8, [
+        ["full", duplex === "full" ? 1 : 0],
+        ["half", duplex === "half" ? 1 : 0],
+        ["unknown", duplex === "unknown" ? 1 : 0],
+      ]);
+    }
+    if (files.has("operstate")) {
+      const text = read("operstate");
+      if (text === undefined) files.delete("operstate");
+      else {
+        const word = text.trim();
+        const op = OPERSTATES.find((o) => o === word) ?? "unknown";
+        state(
+          "net_operstate",
+          "Interface Operational State",
+          "state",
+          9,
+          OPERSTATES.map((o) => [o, o === op ? 1 : 0]),
+        );
+      }
+    }
+    if (carrierText !== undefined) {
+      state("net_carrier", "Interface Physical Link State", "state", 10, [
+        ["up", carrier === 1 ? 1 : 0],
+        ["down", carrier !== 1 ? 1 : 0],
+      ]);
+    }
+    if (files.has("mtu")) {
+      const text = read("mtu");
+      if (text === undefined) files.delete("mtu");
+      else {
+        state("net_mtu", "Interface MTU", "octets", 11, [[
+          "mtu",
+          leadingNumber(text),
+        ]]);
+      }
+    }
+  }
+}
+
+/** netdata's labels of an interface's charts. */
+function labelled(chart: Chart, name: string, isVirtual: boolean): void {
+  if (chart.labels.has("device")) return;
+  chart.labels.set("interface_type", isVirtual ? "virtual" : "real");
+  chart.labels.set("device", name);
 }
