@@ -32,9 +32,9 @@ const NET_DEV = (rx: number, tx: number, vrx: number, k = 0) =>
     lo: 999999     10    0    0    0     0          0         0   999999      10    0    0    0     0       0          0
   eth0: ${rx}     ${10 + 100 * k}    ${
     3 + 2 * k
-  }    0    0     0          0         ${5 * k}   ${tx}      ${
+  }    0    0     ${k + 1}          0         ${5 * k}   ${tx}      ${
     10 + 50 * k
-  }    ${k + 1}    0    0     0       0          0
+  }    ${k + 1}    0    0     ${2 * k + 2}       0          0
  veth0: ${vrx}     10    0    0    0     0          0         0   0      10    0    0    0     0       0          0
  quiet: 0     0    0    0    0     0          0         0   0      0    0    0    0     0       0          0
 `;
@@ -352,6 +352,13 @@ Deno.test("/proc collectors", async (t) => {
         sentPackets: 110,
         sentErrors: 3,
         sentDrops: 0,
+        receivedFifo: 0,
+        receivedFrames: 3,
+        receivedCompressed: 0,
+        sentFifo: 0,
+        sentCollisions: 6,
+        sentCarrier: 0,
+        sentCompressed: 0,
       });
       assertEquals(
         parseMountinfo(
@@ -467,6 +474,16 @@ Deno.test("/proc collectors", async (t) => {
       );
       assertEquals(db.localhost.chart("net_errors.eth0")!.detail, true);
       assertEquals(db.localhost.chart("net_drops.eth0"), undefined);
+      // a frame error and two collisions a second; no FIFO errors or
+      // compressed packets, so no chart for them ("auto")
+      assertEquals(
+        ["frames", "collisions", "carrier"].map((d) =>
+          at("net_events.eth0", d)
+        ),
+        [1, -2, 0],
+      );
+      assertEquals(db.localhost.chart("net_fifo.eth0"), undefined);
+      assertEquals(db.localhost.chart("net_compressed.eth0"), undefined);
       assertEquals(at("net_packets.veth0", "received"), 0);
       assertEquals(db.localhost.chart("net_packets.quiet"), undefined);
       assertEquals(db.localhost.chart("net_packets.lo"), undefined);

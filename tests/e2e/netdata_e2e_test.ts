@@ -153,10 +153,6 @@ const NOT_YET: [RegExp, string][] = [
     "/proc/net/netstat, snmp, snmp6, sockstat6",
   ],
   [
-    /^net_(fifo|events|compressed)\./,
-    "the rest of /proc/net/dev (fifo, events, compressed: none here)",
-  ],
-  [
     /^mem\.(hugepages|transparent_hugepages|swap|ksm|ksm_\w+|numa|numa_\w+|hwcorrupt|cma|directmaps|zswap)$|^system\.swap$/,
     "the rest of /proc/meminfo, ksm, numa",
   ],

@@ -118,6 +118,13 @@ export interface NetDevice {
   sentErrors: number;
   receivedDrops: number;
   sentDrops: number;
+  receivedFifo: number;
+  sentFifo: number;
+  receivedFrames: number;
+  receivedCompressed: number;
+  sentCompressed: number;
+  sentCollisions: number;
+  sentCarrier: number;
 }
 
 /** Parses /proc/net/dev. */
@@ -128,7 +135,7 @@ export function parseNetDev(text: string): NetDevice[] {
     if (colon < 0 || line.includes("|")) continue;
     const name = line.slice(0, colon).trim();
     const w = line.slice(colon + 1).trim().split(/\s+/);
-    if (w.length < 12) continue;
+    if (w.length < 16) continue;
     out.push({
       name,
       receivedBytes: num(w[0]),
@@ -140,6 +147,13 @@ export function parseNetDev(text: string): NetDevice[] {
       sentPackets: num(w[9]),
       sentErrors: num(w[10]),
       sentDrops: num(w[11]),
+      receivedFifo: num(w[4]),
+      receivedFrames: num(w[5]),
+      receivedCompressed: num(w[6]),
+      sentFifo: num(w[12]),
+      sentCollisions: num(w[13]),
+      sentCarrier: num(w[14]),
+      sentCompressed: num(w[15]),
     });
   }
   return out;

@@ -157,7 +157,8 @@ export function procNetDev(ctx: ProcContext): ProcModule {
   }
 
   /**
-   * net_packets, net_errors and net_drops of one interface, as netdata
+   * net_packets, net_errors, net_drops, net_fifo, net_compressed and
+   * net_events of one interface, as netdata
    * 1.37's proc_net_dev.c: detail charts, each created once its counters
    * are not zero ("auto"), virtual interfaces included.
    */
@@ -202,6 +203,19 @@ export function procNetDev(ctx: ProcContext): ProcModule {
     detail("net_drops", "Interface Drops", "drops/s", 3, [
       ["inbound", 1, dev.receivedDrops],
       ["outbound", -1, dev.sentDrops],
+    ]);
+    detail("net_fifo", "Interface FIFO Buffer Errors", "errors", 4, [
+      ["receive", 1, dev.receivedFifo],
+      ["transmit", -1, dev.sentFifo],
+    ]);
+    detail("net_compressed", "Compressed Packets", "packets/s", 5, [
+      ["received", 1, dev.receivedCompressed],
+      ["sent", -1, dev.sentCompressed],
+    ]);
+    detail("net_events", "Network Interface Events", "events/s", 6, [
+      ["frames", 1, dev.receivedFrames],
+      ["collisions", -1, dev.sentCollisions],
+      ["carrier", -1, dev.sentCarrier],
     ]);
   }
 
