@@ -16,7 +16,7 @@ export function valueAt(chart: Chart, dim: Dimension, t: number): number {
   if (chart.counter === 0) return NaN;
   if (t < chart.firstEntrySec() || t > chart.lastEntrySec()) return NaN;
   if (t % chart.updateEverySec !== 0) return NaN;
-  return unpackStorageNumber(dim.values[chart.slotOf(t)]);
+  return unpackStorageNumber(dim.ring.get(chart.slotOf(t)));
 }
 
 /** Result holder reused by callers, so a query allocates nothing. */
@@ -52,14 +52,14 @@ export function aggregate(
   if (to % ue !== 0) to = to - (to % ue);
   if (from > to) return out;
 
-  const values = dim.values;
+  const ring = dim.ring;
   const entries = chart.entries;
   let slot = chart.slotOf(from);
   let n = (to - from) / ue + 1;
   let acc = kind === "min" ? Infinity : kind === "max" ? -Infinity : 0;
   let count = 0;
   while (n-- > 0) {
-    const sn = values[slot];
+    const sn = ring.get(slot);
     if (sn !== SN_EMPTY_SLOT) {
       const v = unpackStorageNumber(sn);
       if (kind === "min") {

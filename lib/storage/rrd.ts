@@ -16,6 +16,7 @@ import {
   SN_EMPTY_SLOT,
   SN_FLAG_RESET,
 } from "./storage_number.ts";
+import { SlotRing } from "./ring.ts";
 
 const USEC_PER_SEC = 1_000_000;
 const U64 = 2 ** 64;
@@ -60,8 +61,8 @@ export class Dimension {
   /** netdata's `noreset` / `nooverflow`: do not flag resets. */
   dontDetectResets = false;
   obsolete = false;
-  /** Stored points, one per slot, as packed storage numbers. */
-  values: Uint32Array;
+  /** Stored points, one per slot, as packed storage numbers (paged, compressed when full). */
+  readonly ring: SlotRing;
 
   collectedValue = 0;
   lastCollectedValue = 0;
@@ -89,7 +90,7 @@ export class Dimension {
     this.algorithm = options.algorithm ?? "absolute";
     this.multiplier = options.multiplier || 1;
     this.divisor = options.divisor || 1;
-    this.values = new Uint32Array(options.entries).fill(SN_EMPTY_SLOT);
+    this.ring = new SlotRing(options.entries);
   }
 
   /**
@@ -104,11 +105,14 @@ export class Dimension {
     reset: boolean,
   ): void {
     if (Number.isNaN(value)) {
-      this.values[slot] = SN_EMPTY_SLOT;
+      this.ring.set(slot, SN_EMPTY_SLOT);
     } else {
-      this.values[slot] = packStorageNumber(
-        value,
-        reset ? SN_DEFAULT_FLAGS | SN_FLAG_RESET : SN_DEFAULT_FLAGS,
+      this.ring.set(
+        slot,
+        packStorageNumber(
+          value,
+          reset ? SN_DEFAULT_FLAGS | SN_FLAG_RESET : SN_DEFAULT_FLAGS,
+        ),
       );
     }
     this.lastStoredValue = value;
@@ -284,7 +288,7 @@ export class Chart {
     }
     let steps = this.counter === 0 ? 1 : (endSec - last) / ue;
     if (steps > this.entries) {
-      for (const d of this.dimensions) d.values.fill(SN_EMPTY_SLOT);
+      for (const d of this.dimensions) d.ring.clear();
       this.counter += steps - this.entries;
       this.currentEntry = (this.currentEntry + steps - this.entries) %
         this.entries;
@@ -293,7 +297,7 @@ export class Chart {
     let slot = this.currentEntry;
     for (; steps > 0; steps--) {
       slot = this.currentEntry;
-      for (const d of this.dimensions) d.values[slot] = SN_EMPTY_SLOT;
+      for (const d of this.dimensions) d.ring.set(slot, SN_EMPTY_SLOT);
       this.currentEntry = slot + 1 >= this.entries ? 0 : slot + 1;
       this.counter++;
     }
@@ -334,7 +338,7 @@ export class Chart {
     for (const d of this.dimensions) {
       d.lastCollectedTimeMs = 0;
       d.collectionsCounter = 0;
-      d.values.fill(SN_EMPTY_SLOT);
+      d.ring.clear();
     }
   }
 
@@ -581,10 +585,10 @@ export class Chart {
           storeThisEntry && d.updated && d.collectionsCounter > 1 &&
           iterations < GAP_WHEN_LOST_ITERATIONS_ABOVE
         ) {
-          d.values[entry] = packStorageNumber(value, flags);
+          d.ring.set(entry, packStorageNumber(value, flags));
           d.lastStoredValue = value;
         } else {
-          d.values[entry] = SN_EMPTY_SLOT;
+          d.ring.set(entry, SN_EMPTY_SLOT);
           if (storeThisEntry) d.lastStoredValue = NaN;
         }
       }

@@ -122,12 +122,12 @@ export function replayResponse(
       if (t < first || t > last) continue;
       const slot = chart.slotOf(t);
       let any = false;
-      for (const d of dims) any ||= storageNumberExists(d.values[slot]);
+      for (const d of dims) any ||= storageNumberExists(d.ring.get(slot));
       if (!any) continue;
       out += `RBEGIN '' ${t - ue} ${t} ${nowSec}\n`;
       slots++;
       for (const d of dims) {
-        const sn = d.values[slot];
+        const sn = d.ring.get(slot);
         out += storageNumberExists(sn)
           ? `RSET "${d.id}" ${formatFixed7(unpackStorageNumber(sn))} "${
             sn & SN_FLAG_RESET ? "R" : ""

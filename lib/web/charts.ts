@@ -103,7 +103,7 @@ export function chartsAnswer(
     for (const d of c.dimensions) {
       if (d.hidden || d.obsolete) continue;
       dims++;
-      bytes += d.values.byteLength;
+      bytes += d.ring.bytes;
     }
   }
   const hosts = [...db.hosts()];

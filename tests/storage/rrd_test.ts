@@ -140,7 +140,7 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
       assertEquals(valueAt(chart, dim, 2), 50);
       assertEquals(valueAt(chart, dim, 3), 50 + 49.5);
       assert(
-        (dim.values[chart.slotOf(3)] & SN_FLAG_RESET) !== 0,
+        (dim.ring.get(chart.slotOf(3)) & SN_FLAG_RESET) !== 0,
         "slot 3 carries the reset flag",
       );
     },
@@ -154,7 +154,7 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
     collect(chart, dim, 20, 4.5); // +10: 5 to slot 4
     assertEquals(valueAt(chart, dim, 3), 50);
     assertEquals(valueAt(chart, dim, 4), 5);
-    assert((dim.values[chart.slotOf(3)] & SN_FLAG_RESET) !== 0);
+    assert((dim.ring.get(chart.slotOf(3)) & SN_FLAG_RESET) !== 0);
   });
 
   await t.step("noreset: a drop is not flagged", () => {
@@ -163,7 +163,7 @@ Deno.test("rrdset_done interpolation (netdata 1.37 rules)", async (t) => {
     collect(chart, dim, 100, 1.5);
     collect(chart, dim, 200, 2.5);
     collect(chart, dim, 10, 3.5);
-    assertEquals(dim.values[chart.slotOf(3)] & SN_FLAG_RESET, 0);
+    assertEquals(dim.ring.get(chart.slotOf(3)) & SN_FLAG_RESET, 0);
   });
 
   await t.step("percentage-of-absolute-row", () => {

@@ -1,0 +1,96 @@
+import fc from "fast-check";
+import { assert, assertEquals } from "../helpers/assert.ts";
+import {
+  decodePage,
+  encodePage,
+  PAGE_SLOTS,
+  SlotRing,
+} from "../../lib/storage/ring.ts";
+import {
+  packStorageNumber,
+  SN_DEFAULT_FLAGS,
+  SN_EMPTY_SLOT,
+} from "../../lib/storage/storage_number.ts";
+
+Deno.test("the page codec", async (t) => {
+  await t.step("any page decodes to what was encoded", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.nat({ max: 0xffffffff }), {
+          minLength: 1,
+          maxLength: PAGE_SLOTS,
+        }),
+        (values) => {
+          const raw = Uint32Array.from(values);
+          const out = new Uint32Array(PAGE_SLOTS);
+          decodePage(encodePage(raw, raw.length), out, raw.length);
+          assertEquals([...out.subarray(0, raw.length)], values);
+        },
+      ),
+      { numRuns: 500 },
+    );
+  });
+
+  await t.step("constant and linear series: a few bytes a page", () => {
+    const sn = (v: number) => packStorageNumber(v, SN_DEFAULT_FLAGS);
+    const constant = new Uint32Array(PAGE_SLOTS).fill(sn(1000));
+    // the first value (5 bytes: a storage number is ~2^30, zigzag x2
+    // needs 33 bits) and one run token of 127 (2 bytes)
+    assertEquals(encodePage(constant, PAGE_SLOTS).length, 7);
+    const linear = Uint32Array.from(
+      { length: PAGE_SLOTS },
+      (_, i) => sn(200 + i),
+    );
+    assert(encodePage(linear, PAGE_SLOTS).length <= 16);
+    const empty = new Uint32Array(PAGE_SLOTS).fill(SN_EMPTY_SLOT);
+    assertEquals(encodePage(empty, PAGE_SLOTS).length, 7);
+  });
+});
+
+Deno.test("the slot ring: pages on first write, compressed when full", async (t) => {
+  const sn = (v: number) => packStorageNumber(v, SN_DEFAULT_FLAGS);
+  await t.step("nothing allocated until a value is written", () => {
+    const r = new SlotRing(3600);
+    assertEquals(r.bytes, 0);
+    r.set(5, SN_EMPTY_SLOT);
+    assertEquals(r.bytes, 0);
+    assertEquals(r.get(5), SN_EMPTY_SLOT);
+    r.set(5, sn(1));
+    assertEquals(r.bytes, PAGE_SLOTS * 4);
+    assertEquals(r.pageCounts(), { raw: 1, compressed: 0, none: 28 });
+  });
+
+  await t.step("laps, replays into compressed pages, and clear", () => {
+    const entries = 300; // 3 pages, the last one of 44 slots
+    const r = new SlotRing(entries);
+    const want = new Array<number>(entries).fill(SN_EMPTY_SLOT);
+    // two and a half laps of a sawtooth
+    for (let i = 0; i < entries * 2.5; i++) {
+      const slot = i % entries;
+      want[slot] = sn(i % 17);
+      r.set(slot, want[slot]);
+    }
+    for (let s = 0; s < entries; s++) assertEquals(r.get(s), want[s], `${s}`);
+    // the write pointer is in page 1: pages 0 and 2 compressed
+    assertEquals(r.pageCounts(), { raw: 1, compressed: 2, none: 0 });
+    // a replay rewrites a slot of a compressed page; its neighbours stay
+    r.set(3, sn(999));
+    want[3] = sn(999);
+    for (let s = 0; s < entries; s++) assertEquals(r.get(s), want[s], `${s}`);
+    r.clear();
+    assertEquals(r.bytes, 0);
+    assertEquals(r.get(3), SN_EMPTY_SLOT);
+  });
+
+  await t.step("two rings read alternately (the shared decode cache)", () => {
+    const a = new SlotRing(256);
+    const b = new SlotRing(256);
+    for (let s = 0; s < 256; s++) {
+      a.set(s, sn(s));
+      b.set(s, sn(1000 + s));
+    }
+    for (let s = 0; s < 256; s++) {
+      assertEquals([a.get(s), b.get(s)], [sn(s), sn(1000 + s)]);
+    }
+  });
+});
