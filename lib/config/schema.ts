@@ -158,8 +158,17 @@ export const PROC_MODULES = [
   "/proc/net/stat/nf_conntrack",
   "ipc",
   "/proc/net/sockstat",
+  "/proc/net/netstat",
   "/sys/block/zram",
 ] as const;
+
+/** What a `[plugin:proc]` key collects, when not just its file. */
+const PROC_MODULE_DOCS: Partial<Record<typeof PROC_MODULES[number], string>> = {
+  ipc:
+    "collect System V IPC semaphores, shared memory and message queues (/proc/sysvipc)",
+  "/proc/net/netstat":
+    "collect from /proc/net/netstat, /proc/net/snmp and /proc/net/snmp6",
+};
 
 /** The keys of a `[plugin:NAME]` section for an external plugin. */
 export const PLUGIN_SECTION_KEYS: KeySpec[] = [
@@ -824,9 +833,7 @@ e.g. [graphite:my_graphite]
         key: m,
         kind: "bool",
         default: "yes",
-        doc: m === "ipc"
-          ? "collect System V IPC semaphores, shared memory and message queues (/proc/sysvipc)"
-          : `collect from ${m}`,
+        doc: PROC_MODULE_DOCS[m] ?? `collect from ${m}`,
       })),
     ],
   },

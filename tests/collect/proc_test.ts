@@ -22,6 +22,7 @@ import {
   parseTailOutput,
   TailReader,
 } from "../../lib/collect/proc/reader.ts";
+import { NetstatCounters } from "../../lib/collect/proc/proc_net_netstat.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
 import { valueAt } from "../../lib/storage/query.ts";
 import { Database } from "../../lib/storage/rrd.ts";
@@ -30,11 +31,11 @@ const NET_DEV = (rx: number, tx: number, vrx: number, k = 0) =>
   `Inter-|   Receive                                                |  Transmit
  face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
     lo: 999999     10    0    0    0     0          0         0   999999      10    0    0    0     0       0          0
-  eth0: ${rx}     ${10 + 100 * k}    ${
-    3 + 2 * k
-  }    0    0     ${k + 1}          0         ${5 * k}   ${tx}      ${
-    10 + 50 * k
-  }    ${k + 1}    0    0     ${2 * k + 2}       0          0
+  eth0: ${rx}     ${10 + 100 * k}    ${3 + 2 * k}    0    0     ${
+    k + 1
+  }          0         ${5 * k}   ${tx}      ${10 + 50 * k}    ${
+    k + 1
+  }    0    0     ${2 * k + 2}       0          0
  veth0: ${vrx}     10    0    0    0     0          0         0   0      10    0    0    0     0       0          0
  quiet: 0     0    0    0    0     0          0         0   0      0    0    0    0     0       0          0
 `;
@@ -147,6 +148,44 @@ async function fakeRoot() {
         `UDP: inuse ${
           k >= 2 ? 1 : 0
         } mem 0\nUDPLITE: inuse 0\nRAW: inuse 0\nFRAG: inuse 0 memory 0\n`,
+    );
+    // IP, a round: 1000 bytes in and 2000 out over IPv4, 1000 in over IPv6;
+    // 10 IPv4 packets in, 7 out, 5 IPv6 ones in; 3 TCP segments queued out
+    // of order from the second round; one TCP connection more each round;
+    // checksum errors alone (ip.inerrors does not look at them); a listen
+    // drop from the third round; UDP over IPv6 only, from the second
+    await Deno.writeTextFile(
+      `${root}/proc/net/netstat`,
+      "TcpExt: SyncookiesSent ListenOverflows ListenDrops TCPOFOQueue TCPSynRetrans\n" +
+        `TcpExt: 0 0 ${k >= 2 ? 1 : 0} ${3 * k} ${5 + k}\n` +
+        "IpExt: InNoRoutes InTruncatedPkts InOctets OutOctets InCsumErrors\n" +
+        `IpExt: 0 0 ${1000 + 1000 * k} ${500 + 2000 * k} 7\n` +
+        "MPTcpExt: MPCapableSYNRX\nMPTcpExt: 9\n",
+    );
+    await Deno.writeTextFile(
+      `${root}/proc/net/snmp`,
+      "Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmTimeout ReasmReqds ReasmOKs ReasmFails FragOKs FragFails FragCreates\n" +
+        `Ip: 1 64 ${100 + 10 * k} 0 0 0 0 0 ${100 + 10 * k} ${
+          90 + 7 * k
+        } 0 0 0 0 0 0 0 0 0\n` +
+        "Icmp: InMsgs InErrors InCsumErrors OutMsgs OutErrors\nIcmp: 0 0 0 0 0\n" +
+        `IcmpMsg: InType3 OutType3\nIcmpMsg: ${2 + k} 4\n` +
+        "Tcp: RtoAlgorithm RtoMin RtoMax MaxConn ActiveOpens PassiveOpens AttemptFails EstabResets CurrEstab InSegs OutSegs RetransSegs InErrs OutRsts InCsumErrors\n" +
+        `Tcp: 1 200 120000 -1 ${10 + 2 * k} 5 0 0 ${3 + k} ${50 + 20 * k} ${
+          40 + 10 * k
+        } 0 0 0 0\n` +
+        "Udp: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti\nUdp: 0 0 0 0 0 0 0 0\n" +
+        "UdpLite: InDatagrams NoPorts InErrors OutDatagrams RcvbufErrors SndbufErrors InCsumErrors IgnoredMulti\nUdpLite: 0 0 0 0 0 0 0 0\n",
+    );
+    await Deno.writeTextFile(
+      `${root}/proc/net/snmp6`,
+      `Ip6InReceives                   \t${50 + 5 * k}\n` +
+        "Ip6OutRequests                  \t40\n" +
+        `Ip6InOctets                     \t${4000 + 1000 * k}\n` +
+        "Ip6OutOctets                    \t3000\n" +
+        "Icmp6InMsgs                     \t0\n" +
+        `Udp6InDatagrams                 \t${k}\n` +
+        "Udp6OutDatagrams                \t0\n",
     );
     // System V IPC: 2 semaphore arrays (3 + 5), 1 shared memory segment of
     // 4096 bytes, and from the second round a message queue
@@ -306,6 +345,12 @@ async function collectedRounds(n: number) {
     await clock.advance(1000);
   }
   return { root, db };
+}
+
+/** The value `chart` of `db` stored last for `dim`. */
+function lastValue(db: Database, chart: string, dim: string): number {
+  const c = db.localhost.chart(chart)!;
+  return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
 }
 
 Deno.test("/proc collectors", async (t) => {
@@ -582,10 +627,8 @@ Deno.test("/proc collectors", async (t) => {
     "/proc/diskstats, the rest: merged ops, I/O time, discards and flushes, and per-operation averages over the last second",
     async () => {
       const { root, db } = await collectedRounds(3);
-      const at = (chart: string, dim: string) => {
-        const c = db.localhost.chart(`${chart}.vda`)!;
-        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
-      };
+      const at = (chart: string, dim: string) =>
+        lastValue(db, `${chart}.vda`, dim);
       assertEquals(at("disk_mops", "reads"), 1);
       assertEquals([at("disk_iotime", "reads"), at("disk_iotime", "writes")], [
         8,
@@ -627,10 +670,7 @@ Deno.test("/proc collectors", async (t) => {
     "zram: a device's usage, savings, ratio and efficiency, as netdata computes them",
     async () => {
       const { root, db } = await collectedRounds(2);
-      const at = (chart: string, dim: string) => {
-        const c = db.localhost.chart(chart)!;
-        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
-      };
+      const at = (chart: string, dim: string) => lastValue(db, chart, dim);
       assertEquals(at("mem.zram_usage.zram0", "compressed"), 1);
       assertEquals(at("mem.zram_usage.zram0", "metadata"), 0.5);
       assertEquals(at("mem.zram_savings.zram0", "savings"), -2);
@@ -682,6 +722,137 @@ Deno.test("/proc collectors", async (t) => {
   );
 
   await t.step(
+    "/proc/net/netstat, snmp, snmp6: netdata's charts once their counters are not zero, and its values",
+    async () => {
+      const { root, db } = await collectedRounds(3);
+      const charts = [...db.localhost.charts.values()].filter((c) =>
+        c.module === "/proc/net/netstat"
+      );
+      assertEquals(charts.map((c) => c.id), [
+        // the first round
+        "system.ip",
+        "ipv4.packets",
+        "ipv4.icmpmsg",
+        "ipv4.tcpsock",
+        "ipv4.tcppackets",
+        "ipv4.tcpopens",
+        "system.ipv6",
+        "ipv6.packets",
+        // the second: TCPOFOQueue, Udp6InDatagrams
+        "ip.tcpofo",
+        "ipv6.udppackets",
+        // the third: ListenDrops; and ipv4.udppackets, all zero: netdata
+        // 1.37's ipv6.udppackets sets the flag of ipv4's
+        "ip.tcp_accept_queue",
+        "ipv4.udppackets",
+      ]);
+      // not made: ip.inerrors (InCsumErrors alone), ipv4.tcphandshake
+      // (TCPSynRetrans alone), ipv4.icmp (zero)
+      const at = (chart: string, dim: string) => lastValue(db, chart, dim);
+      // 1000 bytes/s in = 8 kilobits/s; 2000 out = -16
+      assertEquals(
+        [at("system.ip", "InOctets"), at("system.ip", "OutOctets")],
+        [8, -16],
+      );
+      assertEquals(at("system.ipv6", "InOctets"), 8);
+      assertEquals(
+        [at("ipv4.packets", "InReceives"), at("ipv4.packets", "OutRequests")],
+        [10, -7],
+      );
+      assertEquals(at("ipv6.packets", "InReceives"), 5);
+      assertEquals(at("ipv4.tcpsock", "CurrEstab"), 5);
+      assertEquals(at("ipv4.tcpopens", "ActiveOpens"), 2);
+      assertEquals(at("ipv4.icmpmsg", "InType3"), 1);
+      assertEquals(at("ip.tcpofo", "TCPOFOQueue"), 3);
+      assertEquals(at("ipv6.udppackets", "InDatagrams"), 1);
+      const ip = db.localhost.chart("system.ip")!;
+      assertEquals(
+        [ip.title, ip.units, ip.family, ip.context, ip.chartType, ip.priority],
+        ["IP Bandwidth", "kilobits/s", "network", "system.ip", "area", 501],
+      );
+      assertEquals(
+        ip.dimensions.map((
+          d,
+        ) => [d.id, d.name, d.multiplier, d.divisor, d.algorithm]),
+        [
+          ["InOctets", "received", 8, 1000, "incremental"],
+          ["OutOctets", "sent", -8, 1000, "incremental"],
+        ],
+      );
+      const sock = db.localhost.chart("ipv4.tcpsock")!;
+      assertEquals(
+        [sock.units, sock.priority, sock.dimensions[0].algorithm],
+        ["active connections", 5200, "absolute"],
+      );
+      assertEquals(
+        ["system.ip", "ipv4.tcpopens", "ip.tcpofo"].map((id) =>
+          db.localhost.chart(id)!.detail
+        ),
+        [false, true, false],
+      );
+      // every type netdata names, counted or not
+      const icmpmsg = db.localhost.chart("ipv4.icmpmsg")!;
+      assertEquals(icmpmsg.dimensions.length, 20);
+      assertEquals(
+        icmpmsg.dimensions.slice(2, 4).map((d) => [d.id, d.name, d.multiplier]),
+        [["InType3", "InDestUnreachs", 1], ["OutType3", "OutDestUnreachs", -1]],
+      );
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
+    "/proc/net/netstat: problems named by file and line; a kernel without IPv6 gets no chart",
+    async () => {
+      const c = new NetstatCounters([
+        "Tcp.CurrEstab",
+        "Udp.InDatagrams",
+        "TcpExt.ListenDrops",
+        "Ip6InOctets",
+      ]);
+      assertEquals(
+        c.readSnmp(
+          "Tcp: CurrEstab\nTcp: 4 5\nUdp: InDatagrams\nIp: 1 2\nUdp: InDatagrams\nUdp: 3 3\n",
+        ),
+        [
+          '/proc/net/snmp:4: expected the Udp values after the header on line 3, got "Ip: 1 2"; not reading further',
+        ],
+      );
+      assertEquals([c.value("Tcp.CurrEstab"), c.value("Udp.InDatagrams")], [
+        4,
+        0,
+      ]);
+      // too few words: skipped, the last value kept
+      assertEquals(c.readSnmp("Tcp: CurrEstab\nTcp: 9\n"), [
+        "/proc/net/snmp:2: expected at least 3 words on the Tcp values line, got 2",
+      ]);
+      assertEquals(c.value("Tcp.CurrEstab"), 4);
+      assertEquals(c.readNetstat("TcpExt: ListenDrops\nTcpExt: 7 8\n"), [
+        "/proc/net/netstat:2: 3 words on the TcpExt values line, 2 on its header: the extra ones skipped",
+      ]);
+      assertEquals(c.value("TcpExt.ListenDrops"), 7);
+      assertEquals(c.readSnmp6("Ip6InOctets \t12\nlonely\n\n"), [
+        '/proc/net/snmp6:2: expected a name and a value, got "lonely"',
+      ]);
+      assertEquals(c.value("Ip6InOctets"), 12);
+
+      const { root, round } = await fakeRoot();
+      await round(0);
+      await Deno.remove(`${root}/proc/net/snmp6`);
+      const { db, logs, proc } = collector(root);
+      await proc.collect(1_700_000_000_000);
+      assertEquals(
+        [...db.localhost.charts.values()].filter((c) =>
+          c.module === "/proc/net/netstat"
+        ),
+        [],
+      );
+      assert(logs.lines.some((l) => l.includes("cannot read /proc/net/snmp6")));
+      await Deno.remove(root, { recursive: true });
+    },
+  );
+
+  await t.step(
     "System V IPC: semaphores and arrays, shared memory, and message queues once there is one",
     async () => {
       const { root, db } = await collectedRounds(3);
@@ -717,10 +888,7 @@ Deno.test("/proc collectors", async (t) => {
         "netfilter.conntrack_search",
         "netfilter.conntrack_errors",
       ]);
-      const at = (chart: string, dim: string) => {
-        const c = db.localhost.chart(chart)!;
-        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
-      };
+      const at = (chart: string, dim: string) => lastValue(db, chart, dim);
       assertEquals(at("netfilter.conntrack_sockets", "connections"), 44);
       // per second: 10 + 20 searched, 5 + 2 new, invalid constant
       assertEquals(at("netfilter.conntrack_search", "searched"), 30);
@@ -891,10 +1059,7 @@ Deno.test("/proc collectors", async (t) => {
         swapio.dimensions.map((d) => [d.id, d.multiplier, d.divisor]),
         [["in", 4096, 1024], ["out", -4096, 1024]],
       );
-      const at = (chart: string, dim: string) => {
-        const c = db.localhost.chart(chart)!;
-        return valueAt(c, c.dimension(dim)!, c.lastEntrySec());
-      };
+      const at = (chart: string, dim: string) => lastValue(db, chart, dim);
       // 2 pages of 4 KiB in, 1 out, each second
       assertEquals([at("system.swapio", "in"), at("system.swapio", "out")], [
         8,

@@ -148,10 +148,7 @@ const NOT_YET: [RegExp, string][] = [
     /^disk_latency\./,
     "the rest of /proc/diskstats",
   ],
-  [
-    /^(ip|ipv4|ipv6)\.(?!sockstat_)|^system\.(ip|ipv6)$/,
-    "/proc/net/netstat, snmp, snmp6, sockstat6",
-  ],
+  [/^ipv6\.sockstat6_/, "/proc/net/sockstat6"],
   [
     /^mem\.(hugepages|transparent_hugepages|swap|ksm|ksm_\w+|numa|numa_\w+|hwcorrupt|cma|directmaps|zswap)$|^system\.swap$/,
     "the rest of /proc/meminfo, ksm, numa",

@@ -24,6 +24,7 @@ import { procNetSoftnetStat } from "./proc_net_softnet_stat.ts";
 import { procNetStatConntrack } from "./proc_net_stat_conntrack.ts";
 import { procIpc } from "./ipc.ts";
 import { procNetSockstat } from "./proc_net_sockstat.ts";
+import { procNetNetstat } from "./proc_net_netstat.ts";
 import { sysBlockZram } from "./sys_block_zram.ts";
 import { procUptime } from "./proc_uptime.ts";
 import { procVmstat } from "./proc_vmstat.ts";
@@ -91,6 +92,8 @@ export class ProcCollector implements Collector {
       procNetStatConntrack(ctx),
       procIpc(ctx),
       procNetSockstat(ctx),
+      // after /proc/net/sockstat, as in netdata's proc_modules[]
+      procNetNetstat(ctx),
       sysBlockZram(ctx),
     ];
   }
