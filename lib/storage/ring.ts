@@ -190,6 +190,13 @@ export class SlotRing {
     return n;
   }
 
+  /** Bytes of its compressed pages alone. */
+  get compressedBytes(): number {
+    let n = 0;
+    for (const p of this.#pages) if (p instanceof Uint8Array) n += p.byteLength;
+    return n;
+  }
+
   /** Pages: raw, compressed, not allocated. */
   pageCounts(): { raw: number; compressed: number; none: number } {
     const c = { raw: 0, compressed: 0, none: 0 };

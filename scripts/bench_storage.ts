@@ -1,0 +1,183 @@
+/**
+ * What storage costs: bytes per stored point and query speed.
+ *
+ *   deno task bench:storage [seconds of a real child, default 150]
+ *
+ * 1. synthetic: `../shared/bench/synth.plugin`'s values (half the
+ *    dimensions incremental counters rising 1000/s, half a sawtooth of
+ *    step 7), 10,000 dimensions for 1 hour at 1 s, history 3600;
+ * 2. real: a netdata 1.37 child (Debian's, all its default proc charts)
+ *    streams into skiff for the given seconds; its charts' pages;
+ * 3. aggregate: ns per slot of `average` over compressed and raw pages;
+ * 4. idle: RSS of `skiff run` with the shipped skiff.conf after 20 s.
+ *
+ * Bytes per point count every page a ring holds (raw 4 bytes a slot,
+ * compressed as encoded) over the points stored, and over full
+ * (compressed) pages alone.
+ *
+ * @module
+ */
+import { realClock } from "../lib/clock.ts";
+import { parseConfig } from "../lib/config/mod.ts";
+import { Agent } from "../lib/agent.ts";
+import { Logger, memorySink } from "../lib/log.ts";
+import { aggregate } from "../lib/storage/query.ts";
+import { PAGE_SLOTS } from "../lib/storage/ring.ts";
+import { Database } from "../lib/storage/rrd.ts";
+import type { Host } from "../lib/storage/rrd.ts";
+import { startNetdata } from "../tests/helpers/servers.ts";
+
+const realSeconds = Number(Deno.args[0] ?? 150);
+
+/** Bytes and points over every dimension of `host`. */
+function footprint(host: Host) {
+  let bytes = 0;
+  let points = 0;
+  let fullBytes = 0;
+  let fullPoints = 0;
+  for (const c of host.charts.values()) {
+    const stored = Math.min(c.counter, c.entries);
+    for (const d of c.dimensions) {
+      bytes += d.ring.bytes;
+      points += stored;
+      const pages = d.ring.pageCounts();
+      // compressed pages are full ones (PAGE_SLOTS slots each, the ring's
+      // last page excepted)
+      fullPoints += pages.compressed * PAGE_SLOTS;
+      fullBytes += d.ring.compressedBytes;
+    }
+  }
+  return { bytes, points, fullBytes, fullPoints };
+}
+
+function report(name: string, f: ReturnType<typeof footprint>) {
+  console.log(
+    `${name}: ${
+      (f.bytes / f.points).toFixed(3)
+    } bytes/point over ${f.points} points (${
+      (f.bytes / 1048576).toFixed(1)
+    } MiB); full pages ${
+      f.fullPoints ? (f.fullBytes / f.fullPoints).toFixed(3) : "-"
+    } bytes/point over ${f.fullPoints} points (raw: 4)`,
+  );
+}
+
+// 1. synthetic
+{
+  const db = new Database({ hostname: "synth" });
+  const T0 = 1_700_000_000;
+  const charts = Array.from({ length: 100 }, (_, c) => {
+    const chart = db.localhost.addChart({
+      id: `synth.c${c}`,
+      updateEverySec: 1,
+      history: 3600,
+    });
+    const dims = Array.from(
+      { length: 100 },
+      (_, d) =>
+        chart.addDimension(`d${d}`, {
+          algorithm: d % 2 ? "incremental" : "absolute",
+        }),
+    );
+    return { chart, dims };
+  });
+  const start = performance.now();
+  for (let i = 0; i <= 3600; i++) {
+    const t = T0 + i;
+    for (const { chart, dims } of charts) {
+      for (let d = 0; d < 100; d++) {
+        dims[d].set(d % 2 ? i * 1000 + d : (i * 7 + d) % 1000, t * 1000);
+      }
+      chart.done(t * 1e6);
+    }
+  }
+  const ms = performance.now() - start;
+  report("synthetic, 10,000 dims x 3600 s", footprint(db.localhost));
+  console.log(
+    `  stored in ${(ms / 1000).toFixed(1)} s: ${
+      (ms * 1e6 / (3601 * 10000)).toFixed(0)
+    } ns per point (collection, interpolation, packing, paging)`,
+  );
+
+  // 3. aggregate speed: the last 10 slots (raw page) and a whole hour
+  // (compressed pages), average over every dimension
+  const out = { value: 0, count: 0 };
+  const last = T0 + 3600;
+  for (const [label, from] of [["10 s", last - 9], ["1 h", last - 3598]]) {
+    const slots = last - (from as number) + 1;
+    const t0 = performance.now();
+    let rounds = 0;
+    while (performance.now() - t0 < 1000) {
+      for (const { chart, dims } of charts) {
+        for (const d of dims) {
+          aggregate(chart, d, from as number, last, "average", out);
+        }
+      }
+      rounds++;
+    }
+    const ns = (performance.now() - t0) * 1e6 / (rounds * 10000 * slots);
+    console.log(`  aggregate over ${label}: ${ns.toFixed(1)} ns per slot`);
+  }
+}
+
+// 2. a real netdata child
+try {
+  const KEY = "11111111-2222-3333-4444-555555555555";
+  const { config } = parseConfig(
+    `[global]\nhostname = bench\n[plugins]\nproc = no\nnetdata monitoring = no\n` +
+      `[web]\nmode = static-threaded\nbind to = 127.0.0.1:0\n[${KEY}]\nenabled = yes\n`,
+    "bench.conf",
+    { systemHostname: "bench" },
+  );
+  const agent = new Agent(config, {
+    clock: realClock,
+    log: new Logger("skiff", { sink: memorySink().sink }),
+  });
+  await agent.start();
+  const port = agent.receiver!.addresses[0].port;
+  const child = await startNetdata({
+    hostname: "bench-child",
+    files: {
+      "stream.conf":
+        `[stream]\n    enabled = yes\n    destination = 127.0.0.1:${port}\n    api key = ${KEY}\n`,
+    },
+  });
+  await new Promise((r) => setTimeout(r, realSeconds * 1000));
+  const host = agent.db.hostByName("bench-child");
+  if (host) {
+    report(
+      `real netdata 1.37 child, ${host.charts.size} charts, ${realSeconds} s`,
+      footprint(host),
+    );
+  }
+  await child.stop();
+  await agent.stop();
+} catch (err) {
+  console.log(`real child: not measured (${(err as Error).message})`);
+}
+
+// 4. idle RSS with the shipped config
+{
+  const p = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--allow-all",
+      "--quiet",
+      "main.ts",
+      "run",
+      "--config",
+      "skiff.conf",
+    ],
+    stdout: "null",
+    stderr: "null",
+  }).spawn();
+  await new Promise((r) => setTimeout(r, 20000));
+  const status = await Deno.readTextFile(`/proc/${p.pid}/status`);
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  p.kill();
+  await p.status;
+  console.log(
+    `idle: skiff run --config skiff.conf, RSS ${rss.toFixed(1)} MiB after 20 s`,
+  );
+}
+Deno.exit(0);
