@@ -13,7 +13,8 @@
 /** netdata's PLUGINSD_MAX_WORDS. */
 export const MAX_WORDS = 20;
 
-function isSpace(c: number): boolean {
+/** A word separator of the protocol: space, tab, CR, LF or `=`. */
+export function isSpace(c: number): boolean {
   // ' ', '\t', '\n', '\r', '='
   return c === 32 || c === 9 || c === 10 || c === 13 || c === 61;
 }

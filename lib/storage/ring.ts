@@ -122,6 +122,10 @@ export class SlotRing {
   readonly entries: number;
   /** Per page: raw, compressed, or undefined (every slot empty). */
   readonly #pages: (Uint32Array | Uint8Array | undefined)[];
+  /** The raw page last written, before its last slot (-1: none). */
+  #writing = -1;
+  #writingPage: Uint32Array | undefined;
+  #lastOffset = 0;
 
   constructor(entries: number) {
     this.entries = entries;
@@ -150,6 +154,12 @@ export class SlotRing {
   /** Stores `sn` at `slot`; the page is compressed once its last slot is written. */
   set(slot: number, sn: number): void {
     const index = slot >> SHIFT;
+    const offset = slot & MASK;
+    // The page being filled: written directly (the collection path).
+    if (index === this.#writing && offset < this.#lastOffset) {
+      this.#writingPage![offset] = sn;
+      return;
+    }
     let p = this.#pages[index];
     if (p === undefined) {
       if (sn === SN_EMPTY_SLOT) return;
@@ -160,9 +170,16 @@ export class SlotRing {
       if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
       p = this.#pages[index] = raw;
     }
-    const offset = slot & MASK;
     p[offset] = sn;
-    if (offset === this.#length(index) - 1) this.#compress(index, p);
+    const last = this.#length(index) - 1;
+    if (offset === last) {
+      if (this.#writing === index) this.#writing = -1;
+      this.#compress(index, p);
+    } else {
+      this.#writing = index;
+      this.#writingPage = p;
+      this.#lastOffset = last;
+    }
   }
 
   #compress(index: number, raw: Uint32Array): void {
@@ -175,6 +192,8 @@ export class SlotRing {
 
   /** Empties every slot (and frees every page). */
   clear(): void {
+    this.#writing = -1;
+    this.#writingPage = undefined;
     for (let i = 0; i < this.#pages.length; i++) {
       const p = this.#pages[i];
       if (p instanceof Uint32Array) releasePage(p);

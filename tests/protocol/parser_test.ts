@@ -273,3 +273,47 @@ Deno.test("line splitting", async (t) => {
     },
   );
 });
+
+Deno.test("SET's fast path reads every line as the word splitter does", async () => {
+  const fc = (await import("fast-check")).default;
+  /** What a parser does with `line`: its calls, or its error. */
+  const outcome = (line: string) => {
+    const { handler, calls } = recorder();
+    try {
+      new ProtocolParser(handler).parseLine(line);
+    } catch (err) {
+      return [(err as Error).message];
+    }
+    return calls;
+  };
+  const piece = fc.constantFrom(
+    "x",
+    "user",
+    "d17",
+    "a.b-c_d",
+    '"q u"',
+    "'s'",
+    "e\\ f",
+    "=",
+    " ",
+    "\t",
+    "0",
+    "07",
+    "0x1F",
+    "-5",
+    "123456789012",
+    "12abc",
+    "-",
+    "",
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { maxLength: 6 }), (pieces) => {
+      const line = "SET " + pieces.join(" ");
+      // A leading space skips the fast path; the words are the same.
+      assertEquals(outcome(line), outcome(" " + line), line);
+    }),
+    { numRuns: 2000 },
+  );
+  assertEquals(outcome("SET user = 42"), [["set", "user", 42]]);
+  assertEquals(outcome("SET\tx=-7 extra"), [["set", "x", -7]]);
+});
