@@ -347,8 +347,11 @@ export class PluginRunner {
     };
     const sink = {
       line(text: string) {
+        sink.lineIn(text, 0, text.length);
+      },
+      lineIn(text: string, start: number, end: number) {
         try {
-          parser.parseLine(text);
+          parser.parseIn(text, start, end);
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err;
           report(parser.lineNumber, err.message);

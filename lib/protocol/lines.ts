@@ -9,6 +9,11 @@
 /** Receives complete lines and over-long line reports. */
 export interface LineSink {
   line(text: string): void;
+  /**
+   * A complete line as `text[start..end)`, given instead of `line` when the
+   * sink has it (no string is cut for the line).
+   */
+  lineIn?(text: string, start: number, end: number): void;
   /** A line over the limit was dropped; `length` is what was seen of it. */
   oversize(length: number): void;
 }
@@ -40,6 +45,11 @@ export class LineSplitter {
         sink.oversize(this.#skipped + nl - start);
         this.#skipping = false;
         this.#skipped = 0;
+      } else if (
+        this.#partial === "" && sink.lineIn && nl - start <= this.maxLineLength
+      ) {
+        const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        sink.lineIn(text, start, end);
       } else {
         let line = this.#partial === ""
           ? text.slice(start, nl)

@@ -53,6 +53,8 @@ export interface ProtocolHandler {
   dimension(d: DimensionCommand): void;
   begin(chartId: string, microseconds: number): void;
   set(dimensionId: string, value: number): void;
+  /** The same, the id being `text[start..end)` (no string cut for it). */
+  setIn?(text: string, start: number, end: number, value: number): void;
   end(): void;
   flush(): void;
   disable(): void;
@@ -132,12 +134,14 @@ export class ProtocolParser {
    * for anything else, which the general path then parses: quotes,
    * escapes, hex or octal values, a missing value, errors.
    */
-  #fastSet(line: string): boolean {
-    const len = line.length;
-    if (len < 5 || line.charCodeAt(1) !== 69 || line.charCodeAt(2) !== 84) {
+  #fastSet(line: string, start: number, len: number): boolean {
+    if (
+      len - start < 5 || line.charCodeAt(start + 1) !== 69 ||
+      line.charCodeAt(start + 2) !== 84
+    ) {
       return false;
     }
-    let i = 3;
+    let i = start + 3;
     if (!isSpace(line.charCodeAt(i))) return false;
     while (i < len && isSpace(line.charCodeAt(i))) i++;
     const idStart = i;
@@ -166,7 +170,9 @@ export class ProtocolParser {
     // a leading 0 is octal (or hex) to strtoll: the general path
     if (line.charCodeAt(valueStart) === 48 && i - valueStart > 1) return false;
     if (i < len && !isSpace(line.charCodeAt(i))) return false;
-    this.#handler.set(line.slice(idStart, idEnd), sign * v);
+    const h = this.#handler;
+    if (h.setIn) h.setIn(line, idStart, idEnd, sign * v);
+    else h.set(line.slice(idStart, idEnd), sign * v);
     return true;
   }
 
@@ -175,9 +181,19 @@ export class ProtocolParser {
    * before the handler is called, so a bad line changes nothing.
    */
   parseLine(line: string): void {
+    this.parseIn(line, 0, line.length);
+  }
+
+  /** Parses the line `text[start..end)`, as {@link parseLine}. */
+  parseIn(text: string, start: number, end: number): void {
     this.lineNumber++;
-    // The line of every value: parsed in place, one string (the id) made.
-    if (line.charCodeAt(0) === 83 && this.#fastSet(line)) return;
+    // The line of every value: parsed in place, no string made.
+    if (text.charCodeAt(start) === 83 && this.#fastSet(text, start, end)) {
+      return;
+    }
+    const line = start === 0 && end === text.length
+      ? text
+      : text.slice(start, end);
     const w = this.#words;
     const n = splitWords(line, w);
     if (n === 0) return;

@@ -776,10 +776,13 @@ export class StreamReceiver {
     const stats = this.stats;
     const sink = {
       line(text: string) {
+        sink.lineIn(text, 0, text.length);
+      },
+      lineIn(text: string, start: number, end: number) {
         if (problem) return;
         stats.linesReceived++;
         try {
-          parser.parseLine(text);
+          parser.parseIn(text, start, end);
         } catch (err) {
           if (!(err instanceof ProtocolError)) throw err;
           problem = `line ${parser.lineNumber}: ${err.message}`;

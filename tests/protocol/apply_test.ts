@@ -135,3 +135,34 @@ Deno.test("applying protocol commands to storage", async (t) => {
     assertEquals(db.localhost.variables.get("a.a.max"), 10);
   });
 });
+
+Deno.test("SET ids read in place: in order, out of order, similar and unknown ids", () => {
+  const { db, parser, writer, lines } = setup();
+  lines(`
+    CHART t.c '' 'T' 'n' f t.c line 1 1
+    DIMENSION a '' absolute 1 1
+    DIMENSION ab '' absolute 1 1
+    DIMENSION b '' absolute 1 1
+  `);
+  // One text holding several lines, parsed by range as the splitter does.
+  const feed = (text: string) => {
+    let start = 0;
+    for (let nl = text.indexOf("\n"); nl >= 0; nl = text.indexOf("\n", start)) {
+      parser.parseIn(text, start, nl);
+      start = nl + 1;
+    }
+  };
+  const chart = db.localhost.chart("t.c")!;
+  const collected = () => chart.dimensions.map((d) => [d.id, d.collectedValue]);
+  feed("BEGIN t.c\nSET a = 1\nSET ab = 2\nSET b = 3\nEND\n");
+  // after END the values are consumed; read them at the next SETs instead
+  feed("BEGIN t.c\nSET b = 30\nSET a = 10\nSET ab = 20\n");
+  assertEquals(collected(), [["a", 10], ["ab", 20], ["b", 30]]);
+  feed("END\nBEGIN t.c\nSET ab = 200\nSET a = 100\n");
+  assertEquals(collected().slice(0, 2), [["a", 100], ["ab", 200]]);
+  assertThrows(
+    () => feed("SET abc = 1\n"),
+    /SET "abc": chart "t\.c" has no such dimension/,
+  );
+  assertEquals(writer.valuesSet, 8);
+});
