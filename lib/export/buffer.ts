@@ -33,11 +33,25 @@ export class BatchWriter {
       grown.set(this.#bytes.subarray(0, this.#length));
       this.#bytes = grown;
     }
-    const { written } = this.#encoder.encodeInto(
-      text,
-      this.#bytes.subarray(this.#length),
-    );
-    this.#length += written;
+    // ASCII (every Graphite or OpenTSDB line, nearly every name) is copied
+    // byte by byte: no view made per metric, no garbage.
+    const bytes = this.#bytes;
+    let at = this.#length;
+    const n = text.length;
+    let i = 0;
+    for (; i < n; i++) {
+      const c = text.charCodeAt(i);
+      if (c >= 128) break;
+      bytes[at++] = c;
+    }
+    if (i < n) {
+      const { written } = this.#encoder.encodeInto(
+        text.slice(i),
+        bytes.subarray(at),
+      );
+      at += written;
+    }
+    this.#length = at;
   }
 
   /** Appends bytes that belong to no metric (a message's body). */
