@@ -22,7 +22,6 @@ import { parseConfig } from "../lib/config/mod.ts";
 import { Agent } from "../lib/agent.ts";
 import { Logger, memorySink } from "../lib/log.ts";
 import { aggregate } from "../lib/storage/query.ts";
-import { PAGE_SLOTS } from "../lib/storage/ring.ts";
 import { Database } from "../lib/storage/rrd.ts";
 import type { Host } from "../lib/storage/rrd.ts";
 import { startNetdata } from "../tests/helpers/servers.ts";
@@ -40,10 +39,7 @@ function footprint(host: Host) {
     for (const d of c.dimensions) {
       bytes += d.ring.bytes;
       points += stored;
-      const pages = d.ring.pageCounts();
-      // compressed pages are full ones (PAGE_SLOTS slots each, the ring's
-      // last page excepted)
-      fullPoints += pages.compressed * PAGE_SLOTS;
+      fullPoints += d.ring.pageCounts().compressedSlots;
       fullBytes += d.ring.compressedBytes;
     }
   }

@@ -216,14 +216,22 @@ export class SlotRing {
     return n;
   }
 
-  /** Pages: raw, compressed, not allocated. */
-  pageCounts(): { raw: number; compressed: number; none: number } {
-    const c = { raw: 0, compressed: 0, none: 0 };
-    for (const p of this.#pages) {
+  /** Pages: raw, compressed (and the slots they hold), not allocated. */
+  pageCounts(): {
+    raw: number;
+    compressed: number;
+    compressedSlots: number;
+    none: number;
+  } {
+    const c = { raw: 0, compressed: 0, compressedSlots: 0, none: 0 };
+    this.#pages.forEach((p, i) => {
       if (p === undefined) c.none++;
       else if (p instanceof Uint32Array) c.raw++;
-      else c.compressed++;
-    }
+      else {
+        c.compressed++;
+        c.compressedSlots += this.#length(i);
+      }
+    });
     return c;
   }
 }
