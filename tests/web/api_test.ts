@@ -13,10 +13,11 @@ import {
 import { ManualClock } from "../../lib/clock.ts";
 import { parseConfig } from "../../lib/config/mod.ts";
 import { Logger, memorySink } from "../../lib/log.ts";
-import { Database } from "../../lib/storage/rrd.ts";
+import type { Database } from "../../lib/storage/rrd.ts";
 import { WebApi } from "../../lib/web/mod.ts";
 import { testAgent } from "../helpers/agent.ts";
 import { waitFor } from "../helpers/e2e.ts";
+import { webTestHost } from "../helpers/web_host.ts";
 import { refusedPort, TcpSink } from "../helpers/sinks.ts";
 
 /** A raw HTTP exchange: the whole answer as text. */
@@ -182,28 +183,15 @@ Deno.test({
 
 const T0 = 1_700_000_000;
 
-/** A host with `t.c` (requests/s): a = 1..n at T0+1..T0+n, b = -a, hidden h = 7. */
+/** A host with `t.c` (requests/s): a = 0..n at T0..T0+n, b = -a, hidden h = 7. */
 function madeHost(n: number) {
-  const db = new Database({ hostname: "made" });
-  db.localhost.labels.set("site", { value: 'north "pole"', source: 2 });
-  db.localhost.labels.set("_os_name", { value: "linux", source: 1 });
-  const chart = db.localhost.addChart({
-    id: "t.c",
+  const { db, collect } = webTestHost({
+    hostname: "made",
     family: "fam",
     units: "requests/s",
-    updateEverySec: 1,
-    history: 100,
   });
-  const a = chart.addDimension("a");
-  const b = chart.addDimension("b", { name: "bee" });
-  const h = chart.addDimension("h");
-  h.hidden = true;
-  const collect = (t: number, v: number) => {
-    a.set(v, t * 1000);
-    b.set(-v, t * 1000);
-    h.set(7, t * 1000);
-    chart.done(t * 1e6);
-  };
+  db.localhost.labels.set("site", { value: 'north "pole"', source: 2 });
+  db.localhost.labels.set("_os_name", { value: "linux", source: 1 });
   for (let i = 0; i <= n; i++) collect(T0 + i, i);
   return { db, collect };
 }

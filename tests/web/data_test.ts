@@ -3,7 +3,7 @@
  * 1.37 (worked examples from query.c), the texts, grouping and options.
  */
 import { assertEquals } from "../helpers/assert.ts";
-import { Database } from "../../lib/storage/rrd.ts";
+import { webTestHost } from "../helpers/web_host.ts";
 import { dataAnswer, queryWindow } from "../../lib/web/data.ts";
 import { printfFixed, printNetdataDouble } from "../../lib/web/numbers.ts";
 
@@ -16,22 +16,7 @@ const T0 = 1_700_000_000;
  * negatives) and a hidden `h`.
  */
 function hostWith(values: number[], ue = 1) {
-  const db = new Database({ hostname: "h" });
-  const chart = db.localhost.addChart({
-    id: "t.c",
-    updateEverySec: ue,
-    history: 100,
-  });
-  const a = chart.addDimension("a");
-  const b = chart.addDimension("b", { name: "bee" });
-  const h = chart.addDimension("h");
-  h.hidden = true;
-  const collect = (t: number, v: number) => {
-    a.set(v, t * 1000);
-    b.set(-v, t * 1000);
-    h.set(7, t * 1000);
-    chart.done(t * 1e6);
-  };
+  const { db, collect, chart } = webTestHost({ updateEverySec: ue });
   collect(T0, values[0]); // the first collection primes, stores nothing
   values.forEach((v, i) => {
     const t = T0 + (i + 1) * ue;
