@@ -24,9 +24,12 @@ import {
 import type { PluginEntry } from "./collect/plugins_d.ts";
 import { ExportEngine, loadConnectors } from "./export/mod.ts";
 import type { Dialer, EngineOptions } from "./export/mod.ts";
-import { guidFromName, StreamReceiver, StreamSender } from "./stream/mod.ts";
+// Streaming and the web API are loaded when a config uses them: an agent
+// that only collects and exports does not carry their code.
+import type { StreamReceiver, StreamSender } from "./stream/mod.ts";
+import { guidFromName } from "./stream/handshake.ts";
 import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
-import { type StatusSources, WebApi } from "./web/mod.ts";
+import type { StatusSources, WebApi } from "./web/mod.ts";
 import type { PermissionNeed } from "./config/permissions.ts";
 
 /**
@@ -124,6 +127,8 @@ export class Agent {
     // Listen first: an address in use stops the start before anything runs.
     const collectors: Collector[] = [];
     if (c.web.mode !== "none") {
+      const { WebApi } = await import("./web/mod.ts");
+      const { StreamReceiver } = await import("./stream/mod.ts");
       this.web = new WebApi({
         db: this.db,
         config: c,
@@ -187,6 +192,7 @@ export class Agent {
       log.info(`receiving netdata streams on ${where.join(" ")}`);
     }
     if (c.stream.enabled) {
+      const { StreamSender } = await import("./stream/mod.ts");
       this.sender = new StreamSender(this.db, c, {
         clock,
         log: log.child("stream"),
