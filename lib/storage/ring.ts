@@ -22,7 +22,9 @@ import { SN_EMPTY_SLOT } from "./storage_number.ts";
 
 /** Slots per page (a power of two). */
 export const PAGE_SLOTS = 128;
-const SHIFT = 7;
+/** log2 of {@link PAGE_SLOTS}: a slot's page is `slot >> PAGE_SHIFT`. */
+export const PAGE_SHIFT = 7;
+const SHIFT = PAGE_SHIFT;
 const MASK = PAGE_SLOTS - 1;
 
 /** The one decoded page every ring reads compressed pages through. */
@@ -149,6 +151,23 @@ export class SlotRing {
       cacheIndex = index;
     }
     return cacheSlots[slot & MASK];
+  }
+
+  /**
+   * The slots of page `index` to read (a raw page, or the shared decoded
+   * copy of a compressed one, valid until the next read of another
+   * page); undefined when every slot of it is empty. For loops over many
+   * slots: one lookup a page, not one a slot.
+   */
+  page(index: number): Uint32Array | undefined {
+    const p = this.#pages[index];
+    if (p === undefined || p instanceof Uint32Array) return p;
+    if (cacheRing !== this || cacheIndex !== index) {
+      decodePage(p, cacheSlots, this.#length(index));
+      cacheRing = this;
+      cacheIndex = index;
+    }
+    return cacheSlots;
   }
 
   /** Stores `sn` at `slot`; the page is compressed once its last slot is written. */
