@@ -10,7 +10,7 @@
 import { simplePatternMatch } from "../../simple_pattern.ts";
 import { parseNetDev } from "./parse.ts";
 import type { NetDevice } from "./parse.ts";
-import type { ProcContext, ProcModule } from "./context.ts";
+import type { DimSpec, ProcContext, ProcModule } from "./context.ts";
 import type { Chart } from "../../storage/rrd.ts";
 
 /** netdata's default `disable by default interfaces matching`. */
@@ -174,23 +174,18 @@ export function procNetDev(ctx: ProcContext): ProcModule {
       units: string,
       offset: number,
       dims: [id: string, multiplier: number, value: number][],
-    ) => {
-      const chart = ctx.chartOnceNonZero(dims.some(([, , v]) => v !== 0), {
-        id: `${type}.${dev.name}`,
+    ) =>
+      interfaceChart(dev.name, isVirtual, {
+        type,
         title,
         units,
-        family: dev.name,
-        context: type.replace("_", "."),
-        chartType: "line",
-        priority: 7000 + offset,
-        module: "/proc/net/dev",
-        detail: true,
-      }, dims.map(([d, m]) => [d, m, 1, "incremental"]));
-      if (!chart) return;
-      labelled(chart, dev.name, isVirtual);
-      for (const [d, , v] of dims) chart.dimension(d)!.set(v, ms);
-      chart.done(ut);
-    };
+        offset,
+        algorithm: "incremental",
+        auto: true,
+        dims,
+        ms,
+        ut,
+      });
     detail("net_packets", "Packets", "packets/s", 1, [
       ["received", 1, dev.receivedPackets],
       ["sent", -1, dev.sentPackets],
@@ -239,29 +234,26 @@ export function procNetDev(ctx: ProcContext): ProcModule {
       files.has(f) ? also.get(sysNet(name, f)) : undefined;
     const carrierText = read("carrier");
     const carrier = carrierText === undefined ? 0 : leadingNumber(carrierText);
-    const hasCarrier = carrier !== 0 || carrierText !== undefined;
+    // netdata's `carrier || carrier_file_exists`: the file was read.
+    const hasCarrier = carrierText !== undefined;
     const state = (
       type: string,
       title: string,
       units: string,
       offset: number,
       dims: [id: string, value: number][],
-    ) => {
-      const chart = ctx.chart({
-        id: `${type}.${name}`,
+    ) =>
+      interfaceChart(name, isVirtual, {
+        type,
         title,
         units,
-        family: name,
-        context: type.replace("_", "."),
-        chartType: "line",
-        priority: 7000 + offset,
-        module: "/proc/net/dev",
-        detail: true,
-      }, dims.map(([d]) => [d, 1, 1, "absolute"]));
-      labelled(chart, name, isVirtual);
-      for (const [d, v] of dims) chart.dimension(d)!.set(v, ms);
-      chart.done(ut);
-    };
+        offset,
+        algorithm: "absolute",
+        auto: false,
+        dims: dims.map(([d, v]) => [d, 1, v]),
+        ms,
+        ut,
+      });
     if (hasBandwidth && !isVirtual && files.has("speed")) {
       const speedText = hasCarrier ? read("speed") : "0";
       if (speedText !== undefined) {
@@ -310,6 +302,47 @@ export function procNetDev(ctx: ProcContext): ProcModule {
         ]]);
       }
     }
+  }
+
+  /**
+   * One chart of an interface, netdata's priority 7000 + `offset`, a
+   * detail chart with the interface's labels; an `auto` one is made once a
+   * value is not zero.
+   */
+  function interfaceChart(
+    name: string,
+    isVirtual: boolean,
+    c: {
+      type: string;
+      title: string;
+      units: string;
+      offset: number;
+      algorithm: "incremental" | "absolute";
+      auto: boolean;
+      dims: [id: string, multiplier: number, value: number][];
+      ms: number;
+      ut: number;
+    },
+  ): void {
+    const def = {
+      id: `${c.type}.${name}`,
+      title: c.title,
+      units: c.units,
+      family: name,
+      context: c.type.replace("_", "."),
+      chartType: "line" as const,
+      priority: 7000 + c.offset,
+      module: "/proc/net/dev",
+      detail: true,
+    };
+    const specs = c.dims.map(([d, m]): DimSpec => [d, m, 1, c.algorithm]);
+    const chart = c.auto
+      ? ctx.chartOnceNonZero(c.dims.some(([, , v]) => v !== 0), def, specs)
+      : ctx.chart(def, specs);
+    if (!chart) return;
+    labelled(chart, name, isVirtual);
+    for (const [d, , v] of c.dims) chart.dimension(d)!.set(v, c.ms);
+    chart.done(c.ut);
   }
 }
 
