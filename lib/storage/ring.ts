@@ -141,16 +141,8 @@ export class SlotRing {
 
   /** The storage number at `slot`. */
   get(slot: number): number {
-    const index = slot >> SHIFT;
-    const p = this.#pages[index];
-    if (p === undefined) return SN_EMPTY_SLOT;
-    if (p instanceof Uint32Array) return p[slot & MASK];
-    if (cacheRing !== this || cacheIndex !== index) {
-      decodePage(p, cacheSlots, this.#length(index));
-      cacheRing = this;
-      cacheIndex = index;
-    }
-    return cacheSlots[slot & MASK];
+    const p = this.page(slot >> SHIFT);
+    return p === undefined ? SN_EMPTY_SLOT : p[slot & MASK];
   }
 
   /**

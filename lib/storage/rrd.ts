@@ -666,6 +666,18 @@ export class Host {
     return this.charts.get(id);
   }
 
+  /**
+   * The chart `idOrName` by id, else by name (netdata's rrdset_find, then
+   * rrdset_find_byname; the last chart of that name).
+   */
+  chartByIdOrName(idOrName: string): Chart | undefined {
+    let chart = this.charts.get(idOrName);
+    if (!chart) {
+      for (const c of this.charts.values()) if (c.name === idOrName) chart = c;
+    }
+    return chart;
+  }
+
   /** Adds a chart or returns the existing one (definition updated). */
   addChart(def: ChartDefinition): Chart {
     const existing = this.charts.get(def.id);

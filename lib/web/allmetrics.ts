@@ -164,14 +164,22 @@ export function allmetricsAnswer(
   }
 }
 
-/** allmetrics_shell.c's name: A-Z, 0-9 and `_`, upper case, 100 bytes at most. */
-function shellName(s: string): string {
+/**
+ * The first `maxBytes` UTF-8 bytes of `s`, each ASCII letter or digit kept
+ * and every other byte `_` (netdata's name sanitizers).
+ */
+function alnumBytes(s: string, maxBytes: number): string {
   let out = "";
-  for (const ch of new TextEncoder().encode(s).subarray(0, 100)) {
+  for (const ch of new TextEncoder().encode(s).subarray(0, maxBytes)) {
     const c = String.fromCharCode(ch);
-    out += /[A-Za-z0-9]/.test(c) ? c.toUpperCase() : "_";
+    out += /[A-Za-z0-9]/.test(c) ? c : "_";
   }
   return out;
+}
+
+/** allmetrics_shell.c's name: A-Z, 0-9 and `_`, upper case, 100 bytes at most. */
+function shellName(s: string): string {
+  return alnumBytes(s, 100).toUpperCase();
 }
 
 function exported(d: Dimension): boolean {
@@ -244,12 +252,7 @@ export function allmetricsJson(host: Host, filter?: string): string {
 
 /** prometheus.c's name_copy: every byte not ASCII alphanumeric becomes `_`. */
 function promName(s: string): string {
-  let out = "";
-  for (const ch of new TextEncoder().encode(s).subarray(0, 256)) {
-    const c = String.fromCharCode(ch);
-    out += /[A-Za-z0-9]/.test(c) ? c : "_";
-  }
-  return out;
+  return alnumBytes(s, 256);
 }
 
 /** prometheus.c's label_copy: `"`, `\` and newline escaped. */

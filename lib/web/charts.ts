@@ -138,10 +138,7 @@ export function chartsAnswer(
 export function chartAnswer(host: Host, q: URLSearchParams): HttpAnswer {
   const id = q.get("chart") ?? "";
   if (id === "") return textAnswer(400, "No chart id is given at the request.");
-  let chart = host.chart(id);
-  if (!chart) {
-    for (const c of host.charts.values()) if (c.name === id) chart = c;
-  }
+  const chart = host.chartByIdOrName(id);
   if (!chart) return textAnswer(404, `Chart is not found: ${htmlEscape(id)}`);
   return jsonAnswer(chartJson(chart), true);
 }

@@ -468,10 +468,7 @@ export function dataAnswer(
 ): HttpAnswer {
   const id = param(q, "chart");
   if (id === null || id === "*") return bad("No chart or context is given.");
-  let chart = host.chart(id);
-  if (!chart) {
-    for (const c of host.charts.values()) if (c.name === id) chart = c;
-  }
+  const chart = host.chartByIdOrName(id);
   const notFound = textAnswer(404, "No metrics where matched to query.");
   if (!chart || chart.counter === 0) return notFound;
 
