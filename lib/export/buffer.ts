@@ -24,15 +24,20 @@ export class BatchWriter {
     this.#ends = new Uint32Array(1024);
   }
 
-  /** Appends text that belongs to no metric (a batch's framing). */
-  write(text: string): void {
-    // UTF-16 length * 3 bounds the UTF-8 length.
-    const need = this.#length + text.length * 3;
+  /** Makes room for `n` more bytes. */
+  #reserve(n: number): void {
+    const need = this.#length + n;
     if (need > this.#bytes.length) {
       const grown = new Uint8Array(Math.max(need, this.#bytes.length * 2));
       grown.set(this.#bytes.subarray(0, this.#length));
       this.#bytes = grown;
     }
+  }
+
+  /** Appends text that belongs to no metric (a batch's framing). */
+  write(text: string): void {
+    // UTF-16 length * 3 bounds the UTF-8 length.
+    this.#reserve(text.length * 3);
     // ASCII (every Graphite or OpenTSDB line, nearly every name) is copied
     // byte by byte: no view made per metric, no garbage.
     const bytes = this.#bytes;
@@ -56,19 +61,44 @@ export class BatchWriter {
 
   /** Appends bytes that belong to no metric (a message's body). */
   writeBytes(bytes: Uint8Array): void {
-    const need = this.#length + bytes.length;
-    if (need > this.#bytes.length) {
-      const grown = new Uint8Array(Math.max(need, this.#bytes.length * 2));
-      grown.set(this.#bytes.subarray(0, this.#length));
-      this.#bytes = grown;
-    }
+    this.#reserve(bytes.length);
     this.#bytes.set(bytes, this.#length);
     this.#length += bytes.length;
+  }
+
+  /**
+   * Appends a non-negative integer's decimal digits (a timestamp): no
+   * string is made for it.
+   */
+  writeUint(n: number): void {
+    if (!(n >= 0 && n <= Number.MAX_SAFE_INTEGER) || n !== Math.floor(n)) {
+      this.write(String(n));
+      return;
+    }
+    let digits = 1;
+    for (let p = 10; p <= n; p *= 10) digits++;
+    this.#reserve(digits);
+    this.#length += digits;
+    const bytes = this.#bytes;
+    let at = this.#length;
+    do {
+      const q = Math.floor(n / 10);
+      bytes[--at] = 48 + n - q * 10;
+      n = q;
+    } while (n > 0);
   }
 
   /** Appends one metric as its own unit (a line, `\n` included). */
   writeMetric(text: string): void {
     this.write(text);
+    this.endMetric();
+  }
+
+  /**
+   * Ends a metric written piece by piece with {@link write} as its own unit
+   * (the pieces ending with its `\n`).
+   */
+  endMetric(): void {
     if (this.#units === this.#ends.length) {
       const grown = new Uint32Array(this.#ends.length * 2);
       grown.set(this.#ends);

@@ -15,8 +15,8 @@ import { LABEL_SOURCE_AUTO, LABEL_SOURCE_CONFIG } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { compileSimplePattern } from "../simple_pattern.ts";
 import type { SimplePattern } from "../simple_pattern.ts";
-import { aggregate } from "../storage/query.ts";
-import type { AggregateResult } from "../storage/query.ts";
+import { aggregateSlots, slotWindow } from "../storage/query.ts";
+import type { AggregateResult, SlotWindow } from "../storage/query.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
 import { BatchWriter, SendBuffer } from "./buffer.ts";
 import type { Batch, Dropped } from "./buffer.ts";
@@ -138,6 +138,7 @@ export class ExportInstance {
   readonly #buffer = new SendBuffer();
   readonly #batch = new BatchWriter();
   readonly #agg: AggregateResult = { value: NaN, count: 0 };
+  readonly #window: SlotWindow = { slot: 0, slots: 0 };
   readonly #charts: InstanceCharts | undefined;
   readonly #chartsPattern: SimplePattern;
   readonly #hostsPattern: SimplePattern;
@@ -654,9 +655,11 @@ export class ExportInstance {
         for (const piece of pieces) {
           m.timestamp = piece.to;
           m.timestampMs = piece.to * 1000;
+          const window = slotWindow(chart, piece.from, piece.to, this.#window);
+          if (window.slots === 0) continue;
           for (let i = 0; i < dims.length; i++) {
             const d = dims[i];
-            aggregate(chart, d, piece.from, piece.to, kind, agg);
+            aggregateSlots(chart, d, window, kind, agg);
             if (agg.count === 0) continue;
             m.dimension = this.#dimName(d);
             m.dimensionInfo = d;

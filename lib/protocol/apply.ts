@@ -46,6 +46,12 @@ export class HostWriter implements ProtocolHandler {
   /** The dimension a SET most likely names next (its index). */
   #next = 0;
   #collecting = false;
+  /**
+   * When the chart's BEGIN came (ms): the collection time of its SET
+   * lines. netdata reads the clock at each SET; a chart's lines come in one
+   * write, and one reading a chart spares a boxed timestamp a value.
+   */
+  #beginMs = 0;
   #pendingHostLabels = new Map<string, HostLabel>();
   #pendingChartLabels = new Map<string, string>();
   /** Charts completed (END) since creation. */
@@ -123,9 +129,9 @@ export class HostWriter implements ProtocolHandler {
     this.#next = 0;
     this.#chart = chart;
     this.#collecting = true;
+    this.#beginMs = this.#o.clock.nowMs();
     if (chart.counterDone) {
-      const nowUt = this.#o.clock.nowMs() * 1000;
-      chart.next(nowUt, microseconds, this.#o.trustDurations);
+      chart.next(this.#beginMs * 1000, microseconds, this.#o.trustDurations);
     }
   }
 
@@ -140,7 +146,7 @@ export class HostWriter implements ProtocolHandler {
         `SET "${dimensionId}": chart "${chart.id}" has no such dimension`,
       );
     }
-    dim.set(value, this.#o.clock.nowMs());
+    dim.set(value, this.#beginMs);
     this.valuesSet++;
     // Plugins set a chart's dimensions in the same order every time.
     this.#next = chart.dimensions.indexOf(dim) + 1;
@@ -158,7 +164,7 @@ export class HostWriter implements ProtocolHandler {
         dim !== undefined && dim.id.length === end - start &&
         text.startsWith(dim.id, start)
       ) {
-        dim.set(value, this.#o.clock.nowMs());
+        dim.set(value, this.#beginMs);
         this.valuesSet++;
         this.#next++;
         return;

@@ -27,21 +27,29 @@ export interface AggregateResult {
   count: number;
 }
 
+/** The ring slots of a time window, reused by callers. */
+export interface SlotWindow {
+  /** Ring index of the window's first slot. */
+  slot: number;
+  /** Slots in the window, 0 when none is stored. */
+  slots: number;
+}
+
 /**
- * Aggregates the points at aligned times `from..to` (both inclusive,
- * clamped to what is stored) into `out`. `out.value` is NaN when no point
- * was found.
+ * The slots holding aligned times `from..to` (both inclusive, clamped to
+ * what is stored) into `out`; `out.slots` is 0 when none is. Computed once
+ * a chart, it serves every dimension of it (see {@link aggregateSlots}):
+ * timestamps are past V8's small integers, so time arithmetic per
+ * dimension would allocate.
  */
-export function aggregate(
+export function slotWindow(
   chart: Chart,
-  dim: Dimension,
   from: number,
   to: number,
-  kind: Aggregate,
-  out: AggregateResult,
-): AggregateResult {
-  out.value = NaN;
-  out.count = 0;
+  out: SlotWindow,
+): SlotWindow {
+  out.slot = 0;
+  out.slots = 0;
   if (chart.counter === 0) return out;
   const ue = chart.updateEverySec;
   const first = chart.firstEntrySec();
@@ -52,11 +60,29 @@ export function aggregate(
   if (from % ue !== 0) from = from - (from % ue) + ue;
   if (to % ue !== 0) to = to - (to % ue);
   if (from > to) return out;
+  out.slot = chart.slotOf(from);
+  out.slots = (to - from) / ue + 1;
+  return out;
+}
 
+/**
+ * Aggregates `slots` ring slots of `dim` from ring index `slot` (wrapping
+ * at `chart.entries`), as found by {@link slotWindow}, into `out`;
+ * `out.value` is NaN when no point was found.
+ */
+export function aggregateSlots(
+  chart: Chart,
+  dim: Dimension,
+  window: SlotWindow,
+  kind: Aggregate,
+  out: AggregateResult,
+): AggregateResult {
+  out.value = NaN;
+  out.count = 0;
   const ring = dim.ring;
   const entries = chart.entries;
-  let slot = chart.slotOf(from);
-  let n = (to - from) / ue + 1;
+  let slot = window.slot;
+  let n = window.slots;
   let acc = kind === "min" ? Infinity : kind === "max" ? -Infinity : 0;
   let count = 0;
   // Page by page: the slots of one page in one tight loop.
@@ -85,4 +111,29 @@ export function aggregate(
   out.count = count;
   out.value = kind === "average" ? acc / count : acc;
   return out;
+}
+
+const oneWindow: SlotWindow = { slot: 0, slots: 0 };
+
+/**
+ * Aggregates the points at aligned times `from..to` (both inclusive,
+ * clamped to what is stored) into `out`. `out.value` is NaN when no point
+ * was found. For many dimensions of one chart, {@link slotWindow} once and
+ * {@link aggregateSlots} for each is cheaper.
+ */
+export function aggregate(
+  chart: Chart,
+  dim: Dimension,
+  from: number,
+  to: number,
+  kind: Aggregate,
+  out: AggregateResult,
+): AggregateResult {
+  return aggregateSlots(
+    chart,
+    dim,
+    slotWindow(chart, from, to, oneWindow),
+    kind,
+    out,
+  );
 }

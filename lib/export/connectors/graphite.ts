@@ -23,11 +23,30 @@ export const graphite: Connector = {
     h.suffix = s;
   },
   metric(m: MetricFormat, out: BatchWriter): void {
-    out.writeMetric(
-      `${m.prefix}.${m.host.hostname}.${m.chart}.${m.dimension}${m.host.suffix} ${m.value} ${m.timestamp}\n`,
-    );
+    writeLine(m, out);
+    out.endMetric();
   },
 };
+
+/**
+ * `prefix.hostname.chart.dimension[;tags] VALUE TIMESTAMP\n`, piece by
+ * piece: no string is built per metric.
+ */
+function writeLine(m: MetricFormat, out: BatchWriter): void {
+  out.write(m.prefix);
+  out.write(".");
+  out.write(m.host.hostname);
+  out.write(".");
+  out.write(m.chart);
+  out.write(".");
+  out.write(m.dimension);
+  out.write(m.host.suffix);
+  out.write(" ");
+  out.write(m.value);
+  out.write(" ");
+  out.writeUint(m.timestamp);
+  out.write("\n");
+}
 
 /**
  * `graphite:http` (`graphite:https`): the plaintext lines of a batch in one
@@ -39,9 +58,7 @@ export const graphiteHttp: Connector = {
   framing: "message",
   http: { path: "/api/put", headers: ["Content-Type: application/graphite"] },
   metric(m: MetricFormat, out: BatchWriter): void {
-    out.write(
-      `${m.prefix}.${m.host.hostname}.${m.chart}.${m.dimension}${m.host.suffix} ${m.value} ${m.timestamp}\n`,
-    );
+    writeLine(m, out);
     out.countMetric();
   },
 };

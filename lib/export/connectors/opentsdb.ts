@@ -28,9 +28,22 @@ export const opentsdb: Connector = {
     h.suffix = s;
   },
   metric(m: MetricFormat, out: BatchWriter): void {
-    out.writeMetric(
-      `put ${m.prefix}.${m.chart}.${m.dimension} ${m.timestamp} ${m.value} host=${m.host.hostname}${m.host.suffix}\n`,
-    );
+    // Piece by piece: no string is built per metric.
+    out.write("put ");
+    out.write(m.prefix);
+    out.write(".");
+    out.write(m.chart);
+    out.write(".");
+    out.write(m.dimension);
+    out.write(" ");
+    out.writeUint(m.timestamp);
+    out.write(" ");
+    out.write(m.value);
+    out.write(" host=");
+    out.write(m.host.hostname);
+    out.write(m.host.suffix);
+    out.write("\n");
+    out.endMetric();
   },
 };
 
