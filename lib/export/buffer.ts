@@ -83,7 +83,7 @@ export class BatchWriter {
     let at = this.#length;
     do {
       const q = Math.floor(n / 10);
-      bytes[--at] = 48 + n - q * 10;
+      bytes[--at] = 48 + (n - q * 10);
       n = q;
     } while (n > 0);
   }

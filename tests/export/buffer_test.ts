@@ -22,6 +22,31 @@ Deno.test("send buffer accounting", async (t) => {
   });
 
   await t.step(
+    "a metric written piece by piece: integers as digits, one unit at endMetric",
+    () => {
+      // capacity 2: every piece below makes it grow
+      const w = new BatchWriter(2);
+      for (const n of [0, 7, 10, 1764000000, 9007199254740991]) {
+        w.write("m ");
+        w.writeUint(n);
+        w.write("\n");
+        w.endMetric();
+      }
+      // not a non-negative integer: printed as String() would
+      w.writeUint(1.5);
+      w.writeUint(-3);
+      w.write("\n");
+      w.endMetric();
+      const b = w.take();
+      assertEquals(
+        text(b.bytes),
+        "m 0\nm 7\nm 10\nm 1764000000\nm 9007199254740991\n1.5-3\n",
+      );
+      assertEquals([b.metrics, [...b.ends]], [6, [4, 8, 13, 26, 45, 51]]);
+    },
+  );
+
+  await t.step(
     "a metric is sent when its unit is written whole; partial writes resume",
     () => {
       const b = new SendBuffer();

@@ -166,3 +166,27 @@ Deno.test("SET ids read in place: in order, out of order, similar and unknown id
   );
   assertEquals(writer.valuesSet, 8);
 });
+
+Deno.test("a chart's SET lines take the time its BEGIN was read", async () => {
+  const { clock, db, lines } = setup();
+  lines(`
+    CHART t.c '' 'T' 'n' f t.c line 1 1
+    DIMENSION a '' absolute 1 1
+    DIMENSION b '' absolute 1 1
+  `);
+  const chart = db.localhost.chart("t.c")!;
+  lines("BEGIN t.c\nSET a = 1");
+  // the clock moves between lines of one chart: both SETs keep BEGIN's time
+  await clock.advance(7);
+  lines("SET b = 2\nEND");
+  assertEquals(
+    chart.dimensions.map((d) => d.lastCollectedTimeMs),
+    [1_000_000_000_300, 1_000_000_000_300],
+  );
+  await clock.advance(993);
+  lines("BEGIN t.c\nSET b = 3\nEND");
+  assertEquals(
+    chart.dimensions.map((d) => d.lastCollectedTimeMs),
+    [1_000_000_000_300, 1_000_000_001_300],
+  );
+});

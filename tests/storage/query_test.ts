@@ -1,6 +1,10 @@
 import { assert, assertEquals } from "../helpers/assert.ts";
 import { Chart } from "../../lib/storage/rrd.ts";
-import { aggregate } from "../../lib/storage/query.ts";
+import {
+  aggregate,
+  aggregateSlots,
+  slotWindow,
+} from "../../lib/storage/query.ts";
 
 function filled(
   values: number[],
@@ -72,6 +76,46 @@ Deno.test("aggregate queries", async (t) => {
             .value,
         ),
       );
+    },
+  );
+
+  await t.step(
+    "a window's slots, found once, serve every dimension of the chart",
+    () => {
+      const chart = new Chart({ id: "w.w", updateEverySec: 2, history: 5 });
+      const a = chart.addDimension("a");
+      const b = chart.addDimension("b");
+      // slots at 1002..1012 (6 of them in a 5-slot ring: the first is gone)
+      for (let t = 1002, i = 1; t <= 1012; t += 2, i++) {
+        a.set(i, t * 1000);
+        b.set(10 * i, t * 1000);
+        chart.done(t * 1e6);
+      }
+      assertEquals([chart.firstEntrySec(), chart.lastEntrySec()], [1004, 1012]);
+      const w = { slot: -1, slots: -1 };
+      // 1003..1009 aligns inward to 1004..1008: 3 slots
+      slotWindow(chart, 1003, 1009, w);
+      assertEquals(w.slots, 3);
+      assertEquals(w.slot, chart.slotOf(1004));
+      assertEquals(aggregateSlots(chart, a, w, "sum", out), {
+        value: 2 + 3 + 4,
+        count: 3,
+      });
+      assertEquals(aggregateSlots(chart, b, w, "average", out), {
+        value: 30,
+        count: 3,
+      });
+      // clamped to what is stored, across the ring's wrap
+      slotWindow(chart, 0, 1e12, w);
+      assertEquals(w.slots, 5);
+      assertEquals(aggregateSlots(chart, a, w, "max", out).value, 6);
+      assertEquals(aggregateSlots(chart, b, w, "min", out).value, 20);
+      // nothing stored in the window: no slots, NaN
+      slotWindow(chart, 1013, 1100, w);
+      assertEquals([w.slot, w.slots], [0, 0]);
+      const r = aggregateSlots(chart, a, w, "sum", out);
+      assert(Number.isNaN(r.value));
+      assertEquals(r.count, 0);
     },
   );
 
