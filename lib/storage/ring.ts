@@ -56,8 +56,12 @@ function writeVarint(out: Uint8Array, at: number, x: number): number {
   return at;
 }
 
-/** Encodes `length` slots of `raw`. */
-export function encodePage(raw: Uint32Array, length: number): Uint8Array {
+/**
+ * Encodes `length` slots of `raw` into the shared scratch buffer; returns
+ * the encoded length (the bytes are `scratch[0..length)` until the next
+ * encode).
+ */
+function encodeToScratch(raw: Uint32Array, length: number): number {
   let at = 0;
   let prev = 0;
   let prevDelta = 0;
@@ -81,16 +85,25 @@ export function encodePage(raw: Uint32Array, length: number): Uint8Array {
     at = writeVarint(scratch, at, (((dod << 1) ^ (dod >> 31)) >>> 0) * 2);
   }
   if (run > 0) at = writeVarint(scratch, at, run * 2 + 1);
-  return scratch.slice(0, at);
+  return at;
 }
 
-/** Decodes a page into `out` (its first `length` slots). */
+/** Encodes `length` slots of `raw` (a copy of the encoded bytes). */
+export function encodePage(raw: Uint32Array, length: number): Uint8Array {
+  return scratch.slice(0, encodeToScratch(raw, length));
+}
+
+/**
+ * Decodes a page that starts at `bytes[start]` into `out` (its first
+ * `length` slots).
+ */
 export function decodePage(
   bytes: Uint8Array,
   out: Uint32Array,
   length: number,
+  start = 0,
 ): void {
-  let at = 0;
+  let at = start;
   let prev = 0;
   let prevDelta = 0;
   let i = 0;
@@ -119,24 +132,58 @@ export function decodePage(
   }
 }
 
-/** A ring of `entries` storage numbers, empty at first. */
+const NO_BYTES = new Uint8Array(0);
+
+function u32At(b: Uint8Array, at: number): number {
+  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 16777216;
+}
+
+function putU32(b: Uint8Array, at: number, x: number): void {
+  b[at] = x & 255;
+  b[at + 1] = (x >>> 8) & 255;
+  b[at + 2] = (x >>> 16) & 255;
+  b[at + 3] = x >>> 24;
+}
+
+/**
+ * A ring of `entries` storage numbers, empty at first. At most one page is
+ * raw (4 bytes a slot): the one being written. It is compressed when its
+ * last slot is written, or when a write goes to another page; a
+ * compressed page written again (the next lap, a replay) is decoded first.
+ */
 export class SlotRing {
   readonly entries: number;
-  /** Per page: raw, compressed, or undefined (every slot empty). */
-  readonly #pages: (Uint32Array | Uint8Array | undefined)[];
-  /** The raw page last written, before its last slot (-1: none). */
-  #writing = -1;
-  #writingPage: Uint32Array | undefined;
-  #lastOffset = 0;
+  /** The raw page's index (-1: none) and slots. */
+  #rawIndex = -1;
+  #raw: Uint32Array | undefined;
+  /**
+   * Every compressed page in one buffer (a typed array costs some 300
+   * bytes of bookkeeping, more than a compressed page holds): a header of
+   * `pages + 1` little-endian u32 offsets, page `i`'s bytes being
+   * `[offset i, offset i+1)`, then the pages in order. A page with no bytes
+   * is empty (or the raw one). No buffer until a page is compressed.
+   */
+  #packed: Uint8Array = NO_BYTES;
 
   constructor(entries: number) {
     this.entries = entries;
-    this.#pages = new Array(Math.ceil(entries / PAGE_SLOTS)).fill(undefined);
+  }
+
+  /** Pages in the ring. */
+  get #pageCount(): number {
+    return Math.ceil(this.entries / PAGE_SLOTS);
   }
 
   /** Slots of page `index` (the last one may be short). */
   #length(index: number): number {
     return Math.min(PAGE_SLOTS, this.entries - index * PAGE_SLOTS);
+  }
+
+  /** Compressed bytes of page `index` (0: raw or empty). */
+  #packedLength(index: number): number {
+    const b = this.#packed;
+    if (b.length === 0) return 0;
+    return u32At(b, 4 * index + 4) - u32At(b, 4 * index);
   }
 
   /** The storage number at `slot`. */
@@ -146,16 +193,17 @@ export class SlotRing {
   }
 
   /**
-   * The slots of page `index` to read (a raw page, or the shared decoded
+   * The slots of page `index` to read (the raw page, or the shared decoded
    * copy of a compressed one, valid until the next read of another
    * page); undefined when every slot of it is empty. For loops over many
    * slots: one lookup a page, not one a slot.
    */
   page(index: number): Uint32Array | undefined {
-    const p = this.#pages[index];
-    if (p === undefined || p instanceof Uint32Array) return p;
+    if (index === this.#rawIndex) return this.#raw;
+    if (this.#packedLength(index) === 0) return undefined;
     if (cacheRing !== this || cacheIndex !== index) {
-      decodePage(p, cacheSlots, this.#length(index));
+      const b = this.#packed;
+      decodePage(b, cacheSlots, this.#length(index), u32At(b, 4 * index));
       cacheRing = this;
       cacheIndex = index;
     }
@@ -166,65 +214,89 @@ export class SlotRing {
   set(slot: number, sn: number): void {
     const index = slot >> SHIFT;
     const offset = slot & MASK;
-    // The page being filled: written directly (the collection path).
-    if (index === this.#writing && offset < this.#lastOffset) {
-      this.#writingPage![offset] = sn;
-      return;
+    let p = this.#raw;
+    if (index !== this.#rawIndex) {
+      const packed = this.#packedLength(index);
+      if (packed === 0 && sn === SN_EMPTY_SLOT) return;
+      this.#compressRaw();
+      p = rawPage();
+      if (packed > 0) {
+        // written again: decoded, its compressed bytes dropped
+        const b = this.#packed;
+        decodePage(b, p, this.#length(index), u32At(b, 4 * index));
+        this.#replacePacked(index, 0);
+        if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
+      }
+      this.#rawIndex = index;
+      this.#raw = p;
     }
-    let p = this.#pages[index];
-    if (p === undefined) {
-      if (sn === SN_EMPTY_SLOT) return;
-      p = this.#pages[index] = rawPage();
-    } else if (!(p instanceof Uint32Array)) {
-      const raw = rawPage();
-      decodePage(p, raw, this.#length(index));
-      if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
-      p = this.#pages[index] = raw;
-    }
-    p[offset] = sn;
-    const last = this.#length(index) - 1;
-    if (offset === last) {
-      if (this.#writing === index) this.#writing = -1;
-      this.#compress(index, p);
-    } else {
-      this.#writing = index;
-      this.#writingPage = p;
-      this.#lastOffset = last;
-    }
+    p![offset] = sn;
+    if (offset === this.#length(index) - 1) this.#compressRaw();
   }
 
-  #compress(index: number, raw: Uint32Array): void {
+  /** Compresses the raw page, if any (a page of empty slots: dropped). */
+  #compressRaw(): void {
+    const index = this.#rawIndex;
+    if (index < 0) return;
+    const raw = this.#raw!;
+    this.#rawIndex = -1;
+    this.#raw = undefined;
     const length = this.#length(index);
     let empty = true;
     for (let i = 0; i < length && empty; i++) empty = raw[i] === SN_EMPTY_SLOT;
-    this.#pages[index] = empty ? undefined : encodePage(raw, length);
+    this.#replacePacked(index, empty ? 0 : encodeToScratch(raw, length));
     releasePage(raw);
+  }
+
+  /**
+   * Makes page `index`'s compressed bytes the first `n` bytes of the
+   * scratch buffer (n = 0: none): the packed buffer is rebuilt, once a page
+   * is full, not a slot.
+   */
+  #replacePacked(index: number, n: number): void {
+    let old = this.#packed;
+    const header = 4 * (this.#pageCount + 1);
+    if (old.length === 0) {
+      if (n === 0) return;
+      old = new Uint8Array(header);
+      for (let i = 0; i <= this.#pageCount; i++) putU32(old, 4 * i, header);
+    }
+    const from = u32At(old, 4 * index);
+    const to = u32At(old, 4 * index + 4);
+    const delta = n - (to - from);
+    const size = old.length + delta;
+    if (size === header) {
+      // no page left compressed
+      this.#packed = NO_BYTES;
+      return;
+    }
+    const b = new Uint8Array(size);
+    b.set(old.subarray(0, from));
+    b.set(scratch.subarray(0, n), from);
+    b.set(old.subarray(to), from + n);
+    for (let i = index + 1; i <= this.#pageCount; i++) {
+      putU32(b, 4 * i, u32At(old, 4 * i) + delta);
+    }
+    this.#packed = b;
   }
 
   /** Empties every slot (and frees every page). */
   clear(): void {
-    this.#writing = -1;
-    this.#writingPage = undefined;
-    for (let i = 0; i < this.#pages.length; i++) {
-      const p = this.#pages[i];
-      if (p instanceof Uint32Array) releasePage(p);
-      this.#pages[i] = undefined;
-    }
+    if (this.#raw !== undefined) releasePage(this.#raw);
+    this.#rawIndex = -1;
+    this.#raw = undefined;
+    this.#packed = NO_BYTES;
     if (cacheRing === this) cacheRing = undefined;
   }
 
-  /** Bytes its pages take (raw 4 a slot, compressed as encoded). */
+  /** Bytes its pages take (raw 4 a slot; compressed as encoded, offsets included). */
   get bytes(): number {
-    let n = 0;
-    for (const p of this.#pages) if (p) n += p.byteLength;
-    return n;
+    return this.#packed.byteLength + (this.#raw?.byteLength ?? 0);
   }
 
-  /** Bytes of its compressed pages alone. */
+  /** Bytes of its compressed pages alone (their offsets included). */
   get compressedBytes(): number {
-    let n = 0;
-    for (const p of this.#pages) if (p instanceof Uint8Array) n += p.byteLength;
-    return n;
+    return this.#packed.byteLength;
   }
 
   /** Pages: raw, compressed (and the slots they hold), not allocated. */
@@ -235,14 +307,13 @@ export class SlotRing {
     none: number;
   } {
     const c = { raw: 0, compressed: 0, compressedSlots: 0, none: 0 };
-    this.#pages.forEach((p, i) => {
-      if (p === undefined) c.none++;
-      else if (p instanceof Uint32Array) c.raw++;
-      else {
+    for (let i = 0; i < this.#pageCount; i++) {
+      if (i === this.#rawIndex) c.raw++;
+      else if (this.#packedLength(i) > 0) {
         c.compressed++;
         c.compressedSlots += this.#length(i);
-      }
-    });
+      } else c.none++;
+    }
     return c;
   }
 }

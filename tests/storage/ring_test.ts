@@ -95,6 +95,40 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
     assertEquals(r.get(3), SN_EMPTY_SLOT);
   });
 
+  await t.step("any writes, in any order, read back as a plain array", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 700 }),
+        fc.array(
+          fc.tuple(
+            fc.nat({ max: 10_000 }),
+            fc.oneof(fc.constant(-1), fc.integer({ min: -5000, max: 5000 })),
+          ),
+          { maxLength: 3000 },
+        ),
+        (entries, writes) => {
+          const r = new SlotRing(entries);
+          const want = new Array<number>(entries).fill(SN_EMPTY_SLOT);
+          // mostly sequential, as collection writes; `at` jumps as replays do
+          let slot = 0;
+          for (const [jump, v] of writes) {
+            slot = jump % 7 === 0 ? jump % entries : (slot + 1) % entries;
+            want[slot] = v < 0 ? SN_EMPTY_SLOT : sn(v);
+            r.set(slot, want[slot]);
+          }
+          for (let s = 0; s < entries; s++) {
+            if (r.get(s) !== want[s]) return false;
+          }
+          const c = r.pageCounts();
+          return c.raw + c.compressed + c.none ===
+              Math.ceil(entries / PAGE_SLOTS) &&
+            r.bytes === r.compressedBytes + c.raw * PAGE_SLOTS * 4;
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   await t.step("two rings read alternately (the shared decode cache)", () => {
     const a = new SlotRing(256);
     const b = new SlotRing(256);
