@@ -14,7 +14,6 @@ import { Database } from "./storage/rrd.ts";
 import type { Host } from "./storage/rrd.ts";
 import { runCollector } from "./collect/collector.ts";
 import type { Collector, Durations } from "./collect/collector.ts";
-import { ProcCollector } from "./collect/proc/mod.ts";
 import { SelfCollector } from "./collect/self.ts";
 import {
   discoverPlugins,
@@ -27,7 +26,7 @@ import type { Dialer, EngineOptions } from "./export/mod.ts";
 // Streaming and the web API are loaded when a config uses them: an agent
 // that only collects and exports does not carry their code.
 import type { StreamReceiver, StreamSender } from "./stream/mod.ts";
-import { guidFromName } from "./stream/handshake.ts";
+import { guidFromName } from "./stream/guid.ts";
 import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
 import type { StatusSources, WebApi } from "./web/mod.ts";
 import type { PermissionNeed } from "./config/permissions.ts";
@@ -146,6 +145,8 @@ export class Agent {
       this.receiver.listen();
     }
     if (c.plugins.proc) {
+      // loaded only when enabled: some 50 modules of parsers and charts
+      const { ProcCollector } = await import("./collect/proc/mod.ts");
       collectors.push(
         new ProcCollector({
           host: this.db.localhost,
