@@ -117,7 +117,8 @@ export function decodePage(
       scale *= 128;
     }
     if (x % 2 === 1) {
-      for (let n = (x - 1) / 2; n > 0; n--) {
+      // bounded by the page, so even a damaged page decodes in bounded time
+      for (let n = Math.min((x - 1) / 2, length - i); n > 0; n--) {
         prev = (prev + prevDelta) | 0;
         out[i++] = prev;
       }
@@ -147,9 +148,10 @@ function putU32(b: Uint8Array, at: number, x: number): void {
 
 /**
  * A ring of `entries` storage numbers, empty at first. At most one page is
- * raw (4 bytes a slot): the one being written. It is compressed when its
- * last slot is written, or when a write goes to another page; a
- * compressed page written again (the next lap, a replay) is decoded first.
+ * raw (4 bytes a slot): the one being written. It is compressed when a
+ * write goes to another page (the raw page then serves the next one: no
+ * allocation as collection moves on); a compressed page written again
+ * (the next lap, a replay) is decoded first.
  */
 export class SlotRing {
   readonly entries: number;
@@ -231,7 +233,6 @@ export class SlotRing {
       this.#raw = p;
     }
     p![offset] = sn;
-    if (offset === this.#length(index) - 1) this.#compressRaw();
   }
 
   /** Compresses the raw page, if any (a page of empty slots: dropped). */
@@ -250,32 +251,42 @@ export class SlotRing {
 
   /**
    * Makes page `index`'s compressed bytes the first `n` bytes of the
-   * scratch buffer (n = 0: none): the packed buffer is rebuilt, once a page
-   * is full, not a slot.
+   * scratch buffer (n = 0: none), once a page is full, not a slot. The
+   * pages after it move within the buffer, which grows with an eighth (and
+   * 64 bytes) to spare: a lap of the ring (pages of about the same size
+   * again) mostly allocates nothing.
    */
   #replacePacked(index: number, n: number): void {
+    const pages = this.#pageCount;
+    const header = 4 * (pages + 1);
     let old = this.#packed;
-    const header = 4 * (this.#pageCount + 1);
     if (old.length === 0) {
       if (n === 0) return;
-      old = new Uint8Array(header);
-      for (let i = 0; i <= this.#pageCount; i++) putU32(old, 4 * i, header);
+      old = new Uint8Array(header + n);
+      for (let i = 0; i <= pages; i++) putU32(old, 4 * i, header);
     }
     const from = u32At(old, 4 * index);
     const to = u32At(old, 4 * index + 4);
+    const end = u32At(old, 4 * pages);
     const delta = n - (to - from);
-    const size = old.length + delta;
-    if (size === header) {
+    if (end + delta === header) {
       // no page left compressed
       this.#packed = NO_BYTES;
       return;
     }
-    const b = new Uint8Array(size);
-    b.set(old.subarray(0, from));
-    b.set(scratch.subarray(0, n), from);
-    b.set(old.subarray(to), from + n);
-    for (let i = index + 1; i <= this.#pageCount; i++) {
-      putU32(b, 4 * i, u32At(old, 4 * i) + delta);
+    let b = old;
+    if (end + delta > old.length) {
+      b = new Uint8Array(end + delta + (old.length >> 3) + 64);
+      for (let i = 0; i < from; i++) b[i] = old[i];
+      for (let i = to; i < end; i++) b[i + delta] = old[i];
+    } else if (delta !== 0) {
+      b.copyWithin(from + n, to, end);
+    }
+    for (let i = 0; i < n; i++) b[from + i] = scratch[i];
+    if (delta !== 0) {
+      for (let i = index + 1; i <= pages; i++) {
+        putU32(b, 4 * i, u32At(old === b ? b : old, 4 * i) + delta);
+      }
     }
     this.#packed = b;
   }
@@ -289,14 +300,18 @@ export class SlotRing {
     if (cacheRing === this) cacheRing = undefined;
   }
 
-  /** Bytes its pages take (raw 4 a slot; compressed as encoded, offsets included). */
+  /**
+   * Bytes its pages take: the raw page's 4 a slot, and the compressed
+   * pages' buffer (offsets and room to grow included).
+   */
   get bytes(): number {
     return this.#packed.byteLength + (this.#raw?.byteLength ?? 0);
   }
 
-  /** Bytes of its compressed pages alone (their offsets included). */
+  /** Bytes of its compressed pages as encoded (their offsets included). */
   get compressedBytes(): number {
-    return this.#packed.byteLength;
+    const b = this.#packed;
+    return b.length === 0 ? 0 : u32At(b, 4 * this.#pageCount);
   }
 
   /** Pages: raw, compressed (and the slots they hold), not allocated. */
