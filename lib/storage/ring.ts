@@ -1,14 +1,15 @@
 /**
  * A dimension's ring of slots, in pages that cost memory only once
- * written: a page of {@link PAGE_SLOTS} storage numbers is allocated on its
- * first non-empty write, and compressed when its last slot is written (the
- * write pointer moves on). A compressed page is decoded again when written
- * (the next lap of the ring, a replay); reads of it go through a one-page
- * cache shared by every ring, as queries read one dimension at a time.
+ * written: one page of {@link PAGE_SLOTS} storage numbers is raw (the one
+ * being written, allocated on its first non-empty write); the others are
+ * compressed, all in one buffer a ring. A page is compressed when writing
+ * moves to another page, and decoded again when written (the next lap of
+ * the ring, a replay); reads of it go through a one-page cache shared by
+ * every ring, as queries read one dimension at a time.
  *
  * netdata 1.37's ram mode keeps one 4-byte storage number per slot and
  * touches its pages as they fill; skiff keeps the same numbers, and full
- * pages at a byte or two a point.
+ * pages at a fraction of a byte to a byte or two a point.
  *
  * The codec: each page is its first storage number, then the delta of
  * delta of the others (as 32-bit integers), zigzag varints, a run of zero
