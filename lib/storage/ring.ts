@@ -162,14 +162,37 @@ export class SlotRing {
   /**
    * Every compressed page in one buffer (a typed array costs some 300
    * bytes of bookkeeping, more than a compressed page holds): a header of
-   * `pages + 1` little-endian u32 offsets, page `i`'s bytes being
+   * `pages + 1` little-endian offsets (u16, u32 for long histories), page `i`'s bytes being
    * `[offset i, offset i+1)`, then the pages in order. A page with no bytes
    * is empty (or the raw one). No buffer until a page is compressed.
    */
   #packed: Uint8Array = NO_BYTES;
 
+  /**
+   * Offsets are u32 only when a ring could hold more than 64 KiB of
+   * compressed pages (histories over some 12,000 slots); else u16.
+   */
+  readonly #wide: boolean;
+  readonly #headerBytes: number;
+
   constructor(entries: number) {
     this.entries = entries;
+    const pages = Math.ceil(entries / PAGE_SLOTS);
+    this.#wide = 4 * (pages + 1) + pages * scratch.length > 0xffff;
+    this.#headerBytes = (this.#wide ? 4 : 2) * (pages + 1);
+  }
+
+  /** Where page `i`'s compressed bytes start in `b` (a packed buffer). */
+  #offset(b: Uint8Array, i: number): number {
+    return this.#wide ? u32At(b, 4 * i) : b[2 * i] | (b[2 * i + 1] << 8);
+  }
+
+  #setOffset(b: Uint8Array, i: number, x: number): void {
+    if (this.#wide) putU32(b, 4 * i, x);
+    else {
+      b[2 * i] = x & 255;
+      b[2 * i + 1] = x >>> 8;
+    }
   }
 
   /** Pages in the ring. */
@@ -186,7 +209,7 @@ export class SlotRing {
   #packedLength(index: number): number {
     const b = this.#packed;
     if (b.length === 0) return 0;
-    return u32At(b, 4 * index + 4) - u32At(b, 4 * index);
+    return this.#offset(b, index + 1) - this.#offset(b, index);
   }
 
   /** The storage number at `slot`. */
@@ -206,7 +229,7 @@ export class SlotRing {
     if (this.#packedLength(index) === 0) return undefined;
     if (cacheRing !== this || cacheIndex !== index) {
       const b = this.#packed;
-      decodePage(b, cacheSlots, this.#length(index), u32At(b, 4 * index));
+      decodePage(b, cacheSlots, this.#length(index), this.#offset(b, index));
       cacheRing = this;
       cacheIndex = index;
     }
@@ -226,7 +249,7 @@ export class SlotRing {
       if (packed > 0) {
         // written again: decoded, its compressed bytes dropped
         const b = this.#packed;
-        decodePage(b, p, this.#length(index), u32At(b, 4 * index));
+        decodePage(b, p, this.#length(index), this.#offset(b, index));
         this.#replacePacked(index, 0);
         if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
       }
@@ -262,16 +285,16 @@ export class SlotRing {
    */
   #replacePacked(index: number, n: number): void {
     const pages = this.#pageCount;
-    const header = 4 * (pages + 1);
+    const header = this.#headerBytes;
     let old = this.#packed;
     if (old.length === 0) {
       if (n === 0) return;
       old = new Uint8Array(header + n);
-      for (let i = 0; i <= pages; i++) putU32(old, 4 * i, header);
+      for (let i = 0; i <= pages; i++) this.#setOffset(old, i, header);
     }
-    const from = u32At(old, 4 * index);
-    const to = u32At(old, 4 * index + 4);
-    const end = u32At(old, 4 * pages);
+    const from = this.#offset(old, index);
+    const to = this.#offset(old, index + 1);
+    const end = this.#offset(old, pages);
     const delta = n - (to - from);
     if (end + delta === header) {
       // no page left compressed
@@ -293,7 +316,7 @@ export class SlotRing {
     for (let i = 0; i < n; i++) b[from + i] = scratch[i];
     if (delta !== 0) {
       for (let i = index + 1; i <= pages; i++) {
-        putU32(b, 4 * i, u32At(old === b ? b : old, 4 * i) + delta);
+        this.#setOffset(b, i, this.#offset(old === b ? b : old, i) + delta);
       }
     }
     this.#packed = b;
@@ -319,7 +342,7 @@ export class SlotRing {
   /** Bytes of its compressed pages as encoded (their offsets included). */
   get compressedBytes(): number {
     const b = this.#packed;
-    return b.length === 0 ? 0 : u32At(b, 4 * this.#pageCount);
+    return b.length === 0 ? 0 : this.#offset(b, this.#pageCount);
   }
 
   /** Pages: raw, compressed (and the slots they hold), not allocated. */

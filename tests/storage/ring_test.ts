@@ -19,6 +19,7 @@ Deno.test("the page codec", async (t) => {
         fc.array(fc.nat({ max: 0xffffffff }), {
           minLength: 1,
           maxLength: PAGE_SLOTS,
+          size: "max",
         }),
         (values) => {
           const raw = Uint32Array.from(values);
@@ -130,13 +131,17 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
   await t.step("any writes, in any order, read back as a plain array", () => {
     fc.assert(
       fc.property(
-        fc.integer({ min: 1, max: 700 }),
+        // short rings (u16 offsets) and long ones (u32)
+        fc.oneof(
+          fc.integer({ min: 1, max: 700 }),
+          fc.integer({ min: 12_000, max: 20_000 }),
+        ),
         fc.array(
           fc.tuple(
             fc.nat({ max: 10_000 }),
             fc.oneof(fc.constant(-1), fc.integer({ min: -5000, max: 5000 })),
           ),
-          { maxLength: 3000 },
+          { maxLength: 3000, size: "max" },
         ),
         (entries, writes) => {
           const r = new SlotRing(entries);
