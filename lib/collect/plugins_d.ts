@@ -157,6 +157,9 @@ export interface PluginState {
   lastExitCode?: number;
 }
 
+/** Bytes read from a plugin's stdout at a time. */
+const READ_BYTES = 64 * 1024;
+
 /** Runs one plugin until disabled or aborted. */
 export class PluginRunner {
   readonly plugin: PluginEntry;
@@ -290,7 +293,10 @@ export class PluginRunner {
     );
     const exited = child.status;
     const pidFile = this.#writePidFile(child.pid);
-    const stdout = child.stdout.getReader();
+    // Read into one buffer, handed back and forth (a BYOB reader): the
+    // default reader allocates 64 KiB a read, and those short-lived buffers,
+    // interleaved with storage's long-lived ones, fragment malloc's heap.
+    const stdout = child.stdout.getReader({ mode: "byob" });
     const stderrReader = child.stderr.getReader();
     // Stopping: stdin closed, SIGTERM, SIGKILL after the grace (as netdata
     // does, to its pid only), and the pipes no longer read: a grandchild it
@@ -368,10 +374,12 @@ export class PluginRunner {
     const completionsBefore = writer.completions;
     const stderr = this.#pipeStderr(stderrReader);
     try {
+      let buf = new Uint8Array(READ_BYTES);
       for (;;) {
-        const { value, done } = await stdout.read();
-        if (done) break;
+        const { value, done } = await stdout.read(buf);
+        if (done || value === undefined) break;
         splitter.push(value, sink);
+        buf = new Uint8Array(value.buffer);
       }
     } catch (err) {
       this.#log.warn(`reading its output failed: ${(err as Error).message}`);
