@@ -39,8 +39,7 @@ export interface SlotWindow {
  * The slots holding aligned times `from..to` (both inclusive, clamped to
  * what is stored) into `out`; `out.slots` is 0 when none is. Computed once
  * a chart, it serves every dimension of it (see {@link aggregateSlots}):
- * timestamps are past V8's small integers, so time arithmetic per
- * dimension would allocate.
+ * the clamping and alignment are done once, not once a dimension.
  */
 export function slotWindow(
   chart: Chart,
