@@ -5,7 +5,8 @@
  *
  * 1. synthetic: `../shared/bench/synth.plugin`'s values (half the
  *    dimensions incremental counters rising 1000/s, half a sawtooth of
- *    step 7), 10,000 dimensions for 1 hour at 1 s, history 3600;
+ *    step 7), 10,000 dimensions for 1 hour at 1 s, history 3600; collected
+ *    at exact seconds, and each collection up to 1 ms off its second;
  * 2. real: a netdata 1.37 child (Debian's, all its default proc charts)
  *    streams into skiff for the given seconds; its charts' pages;
  * 3. aggregate: ns per slot of `average` over compressed and raw pages;
@@ -73,9 +74,13 @@ async function heldBytes(): Promise<number> {
   return m.heapUsed + m.external;
 }
 
-// 1. synthetic
-{
-  const held0 = await heldBytes();
+/**
+ * `synth.plugin`'s values for 10,000 dimensions over 3,601 s, collected at
+ * exact seconds or `jitterMs` off them (uniform, seeded): a real plugin's
+ * collections come a few ms early or late, and netdata's interpolation to
+ * the second then changes the last digits of every stored value.
+ */
+function synthetic(jitterMs: number) {
   const db = new Database({ hostname: "synth" });
   const T0 = 1_700_000_000;
   const charts = Array.from({ length: 100 }, (_, c) => {
@@ -93,19 +98,32 @@ async function heldBytes(): Promise<number> {
     );
     return { chart, dims };
   });
+  let seed = 12345;
+  const jitterUs = () => {
+    seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+    return Math.round((seed / 2 ** 32 * 2 - 1) * jitterMs * 1000);
+  };
   const start = performance.now();
   for (let i = 0; i <= 3600; i++) {
-    const t = T0 + i;
     for (const { chart, dims } of charts) {
+      const tUs = (T0 + i) * 1e6 + jitterUs();
       for (let d = 0; d < 100; d++) {
-        dims[d].set(d % 2 ? i * 1000 + d : (i * 7 + d) % 1000, t * 1000);
+        dims[d].set(d % 2 ? i * 1000 + d : (i * 7 + d) % 1000, tUs / 1000);
       }
-      chart.done(t * 1e6);
+      chart.done(tUs);
     }
   }
-  const ms = performance.now() - start;
+  return { db, charts, T0, ms: performance.now() - start };
+}
+
+async function reportSynthetic(jitterMs: number) {
+  const held0 = await heldBytes();
+  const run = synthetic(jitterMs);
   const held = await heldBytes() - held0;
-  report("synthetic, 10,000 dims x 3600 s", footprint(db.localhost));
+  const name = jitterMs
+    ? `synthetic, collections +-${jitterMs} ms off the second`
+    : "synthetic, 10,000 dims x 3600 s";
+  report(name, footprint(run.db.localhost));
   console.log(
     `  memory held, everything included (dimension objects, rings, pages; heap + buffers after GC): ${
       (held / 1048576).toFixed(1)
@@ -113,6 +131,13 @@ async function heldBytes(): Promise<number> {
       (held / 10000).toFixed(0)
     } bytes/dimension`,
   );
+  return run;
+}
+
+// 1. synthetic, at exact seconds and jittered as a real plugin is
+await reportSynthetic(1);
+{
+  const { charts, T0, ms } = await reportSynthetic(0);
   console.log(
     `  stored in ${(ms / 1000).toFixed(1)} s: ${
       (ms * 1e6 / (3601 * 10000)).toFixed(0)
