@@ -162,9 +162,10 @@ export class SlotRing {
   /**
    * Every compressed page in one buffer (a typed array costs some 300
    * bytes of bookkeeping, more than a compressed page holds): a header of
-   * `pages + 1` little-endian offsets (u16, u32 for long histories), page `i`'s bytes being
-   * `[offset i, offset i+1)`, then the pages in order. A page with no bytes
-   * is empty (or the raw one). No buffer until a page is compressed.
+   * `pages + 1` little-endian offsets (u16; u32 for long histories), page
+   * `i`'s bytes being `[offset i, offset i+1)`, then the pages in order. A
+   * page with no bytes is empty (or the raw one). No buffer until a page is
+   * compressed.
    */
   #packed: Uint8Array = NO_BYTES;
 
