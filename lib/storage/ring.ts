@@ -175,10 +175,12 @@ export class SlotRing {
    */
   readonly #wide: boolean;
   readonly #headerBytes: number;
+  /** Pages in the ring. */
+  readonly #pageCount: number;
 
   constructor(entries: number) {
     this.entries = entries;
-    const pages = Math.ceil(entries / PAGE_SLOTS);
+    const pages = this.#pageCount = Math.ceil(entries / PAGE_SLOTS);
     this.#wide = 4 * (pages + 1) + pages * scratch.length > 0xffff;
     this.#headerBytes = (this.#wide ? 4 : 2) * (pages + 1);
   }
@@ -194,11 +196,6 @@ export class SlotRing {
       b[2 * i] = x & 255;
       b[2 * i + 1] = x >>> 8;
     }
-  }
-
-  /** Pages in the ring. */
-  get #pageCount(): number {
-    return Math.ceil(this.entries / PAGE_SLOTS);
   }
 
   /** Slots of page `index` (the last one may be short). */
@@ -320,7 +317,7 @@ export class SlotRing {
     for (let i = 0; i < n; i++) b[from + i] = scratch[i];
     if (delta !== 0) {
       for (let i = index + 1; i <= pages; i++) {
-        this.#setOffset(b, i, this.#offset(old === b ? b : old, i) + delta);
+        this.#setOffset(b, i, this.#offset(old, i) + delta);
       }
     }
     this.#packed = b;
