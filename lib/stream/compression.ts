@@ -12,6 +12,9 @@
 
 // @ts-types="./lz4js.d.ts"
 import { compressBlock, compressBound, decompressBlock } from "lz4js";
+import { CompressionError } from "./compression_error.ts";
+
+export { CompressionError };
 
 /** netdata's COMPRESSION_MAX_MSG_SIZE: the most text in one block. */
 export const MAX_MESSAGE_BYTES = 0x4000;
@@ -21,9 +24,6 @@ export const SIGNATURE_SIZE = 4;
 const HISTORY_BYTES = 65536;
 const SIGNATURE_FIRST = 0x7a | 0x80; // 'z' | 0x80
 const SIGNATURE_LAST = 0x0a; // '\n'
-
-/** A compressed stream that cannot be decoded. */
-export class CompressionError extends Error {}
 
 /** The header of a block of `size` compressed bytes (size < 16384). */
 export function frameHeader(size: number): Uint8Array {

@@ -20,5 +20,7 @@ export {
   guidFromName,
   OUR_CAPABILITIES,
 } from "./handshake.ts";
-export { StreamCompressor, StreamDecompressor } from "./compression.ts";
+// compression.ts is not re-exported: it loads npm:lz4js (some 5 MiB
+// resident), which sender and receiver import only once a peer grants
+// compression; import it from "./compression.ts" directly.
 export { ReplayReceiver, replayResponse } from "./replication.ts";

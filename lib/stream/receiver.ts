@@ -45,7 +45,7 @@ import {
   refusalAnswer,
   StreamRequestError,
 } from "./handshake.ts";
-import { CompressionError, StreamDecompressor } from "./compression.ts";
+import { CompressionError } from "./compression_error.ts";
 import { ReplayReceiver } from "./replication.ts";
 
 /** The most a request head may take (netdata's HTTP_HEADER_SIZE). */
@@ -769,8 +769,9 @@ export class StreamReceiver {
     });
     const parser = new ProtocolParser(writer);
     const splitter = new LineSplitter(web.streamMaxLineLength);
+    // loaded on the first compressed stream: npm:lz4js is some 5 MiB resident
     const decompressor = granted & CAP.COMPRESSION
-      ? new StreamDecompressor()
+      ? new (await import("./compression.ts")).StreamDecompressor()
       : undefined;
     let problem: string | undefined;
     const stats = this.stats;

@@ -37,7 +37,7 @@ import {
   READY_VN,
   versionToCapabilities,
 } from "./handshake.ts";
-import { StreamCompressor } from "./compression.ts";
+import type { StreamCompressor } from "./compression.ts";
 import { replayResponse } from "./replication.ts";
 import type { ReplayRequest } from "./replication.ts";
 
@@ -386,8 +386,9 @@ export class StreamSender {
     this.#replays = [];
     this.#pending = [];
     this.#pendingBytes = 0;
+    // loaded once a parent grants compression: npm:lz4js is some 5 MiB resident
     this.#compressor = this.#capabilities & CAP.COMPRESSION
-      ? new StreamCompressor()
+      ? new (await import("./compression.ts")).StreamCompressor()
       : undefined;
     const failed = new Promise<void>((r) => (this.#onFail = r));
     const labels = [...this.#host.labels].map(([k, l]) =>

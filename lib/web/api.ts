@@ -26,7 +26,6 @@ import {
   parseRequestHead,
   textAnswer,
 } from "./http.ts";
-import { PAGE_ASSETS, PAGE_HTML } from "./page.ts";
 import type { PrometheusExporterValues } from "../config/schema.ts";
 import { statusDocument, type StatusSources } from "./status.ts";
 
@@ -52,6 +51,11 @@ export interface WebStats {
 }
 
 /** The web API. */
+/** Paths the status page may answer (page.ts decides which it has). */
+function isPagePath(path: string): boolean {
+  return path === "/" || path === "/index.html" || path.startsWith("/uplot.");
+}
+
 export class WebApi {
   readonly stats: WebStats = { requests: 0, denied: 0, notFound: 0 };
   /** allmetrics by format, and the status page: /api/v1/info reports them. */
@@ -69,7 +73,7 @@ export class WebApi {
   }
 
   /** The bytes answering request `head` from `peerAddress`. */
-  answer(head: string, peerAddress: string): Promise<Uint8Array> {
+  async answer(head: string, peerAddress: string): Promise<Uint8Array> {
     const nowMs = this.#o.clock.nowMs();
     let headOnly = false;
     let a: HttpAnswer;
@@ -82,6 +86,9 @@ export class WebApi {
         a = textAnswer(200, "OK");
       } else if (req.method !== "GET" && req.method !== "HEAD") {
         a = textAnswer(405, `method ${req.method} is not supported\n`);
+      } else if (isPagePath(req.path)) {
+        a = await this.#page(req.path, peerAddress) ??
+          this.#route(req.path, req.query, peerAddress, nowMs);
       } else {
         a = this.#route(req.path, req.query, peerAddress, nowMs);
       }
@@ -94,7 +101,37 @@ export class WebApi {
     }
     if (a.status === 403) this.stats.denied++;
     if (a.status === 404) this.stats.notFound++;
-    return Promise.resolve(formatAnswer(a, nowMs, headOnly));
+    return formatAnswer(a, nowMs, headOnly);
+  }
+
+  /**
+   * The status page and its files; undefined for a path that is neither.
+   * page.ts is loaded on the first request for it: uPlot, built in, is
+   * some 2.5 MiB resident once loaded.
+   */
+  async #page(path: string, peer: string): Promise<HttpAnswer | undefined> {
+    const { PAGE_ASSETS, PAGE_HTML } = await import("./page.ts");
+    const asset = Object.hasOwn(PAGE_ASSETS, path)
+      ? PAGE_ASSETS[path]
+      : undefined;
+    if (asset === undefined && path !== "/" && path !== "/index.html") {
+      return undefined;
+    }
+    if (!this.#dashboard(peer)) return textAnswer(403, DENIED);
+    if (asset) {
+      return {
+        status: 200,
+        contentType: asset.type,
+        body: asset.body,
+        cacheable: true,
+      };
+    }
+    this.#used.dashboard++;
+    return {
+      status: 200,
+      contentType: "text/html; charset=utf-8",
+      body: PAGE_HTML,
+    };
   }
 
   #route(
@@ -103,24 +140,6 @@ export class WebApi {
     peer: string,
     nowMs: number,
   ): HttpAnswer {
-    const asset = PAGE_ASSETS[path];
-    if (path === "/" || path === "/index.html" || asset) {
-      if (!this.#dashboard(peer)) return textAnswer(403, DENIED);
-      if (!asset) this.#used.dashboard++;
-      if (asset) {
-        return {
-          status: 200,
-          contentType: asset.type,
-          body: asset.body,
-          cacheable: true,
-        };
-      }
-      return {
-        status: 200,
-        contentType: "text/html; charset=utf-8",
-        body: PAGE_HTML,
-      };
-    }
     if (path === "/status") {
       if (!this.#dashboard(peer)) return textAnswer(403, DENIED);
       return jsonAnswer(

@@ -11,7 +11,10 @@ import {
   storeWorkload,
 } from "./workloads.ts";
 import { loadConnectors } from "../../lib/export/mod.ts";
-import { StreamCompressor, StreamDecompressor } from "../../lib/stream/mod.ts";
+import {
+  StreamCompressor,
+  StreamDecompressor,
+} from "../../lib/stream/compression.ts";
 import { capturedStream, concatBytes } from "../helpers/stream_receiver.ts";
 
 const parse = parseWorkload(100, 100);

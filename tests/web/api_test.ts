@@ -93,7 +93,23 @@ Deno.test({
         assertStringIncludes(await page.text(), '<script src="uplot.min.js">');
         const js = await fetch(`${base}/uplot.min.js`);
         assertStringIncludes(await js.text(), "uPlot");
-        assertEquals((await fetch(`${base}/nothing`)).status, 404);
+        // page.ts is loaded on the first request: every file it has is
+        // served, under the paths the router sends to it
+        const { PAGE_ASSETS } = await import("../../lib/web/page.ts");
+        for (const [path, asset] of Object.entries(PAGE_ASSETS)) {
+          const r = await fetch(`${base}${path}`);
+          assertEquals(
+            [r.status, r.headers.get("content-type"), await r.text()],
+            [200, asset.type, asset.body],
+          );
+        }
+        const index = await fetch(`${base}/index.html`);
+        assertStringIncludes(await index.text(), "uplot.min.js");
+        for (const path of ["/nothing", "/uplot.nothing.js"]) {
+          const r = await fetch(`${base}${path}`);
+          await r.body?.cancel();
+          assertEquals(r.status, 404, path);
+        }
       });
 
       await t.step(
