@@ -7,7 +7,7 @@
 
 import type { Chart, Dimension } from "./rrd.ts";
 import { SN_EMPTY_SLOT, unpackStorageNumber } from "./storage_number.ts";
-import { PAGE_SHIFT, PAGE_SLOTS } from "./ring.ts";
+import { PAGE_SHIFT, PAGE_SLOTS, pageStart } from "./ring.ts";
 
 /** Aggregation over stored points. */
 export type Aggregate = "average" | "sum" | "min" | "max";
@@ -90,7 +90,8 @@ export function aggregateSlots(
     const run = Math.min(n, PAGE_SLOTS - offset, entries - slot);
     const page = ring.page(slot >> PAGE_SHIFT);
     if (page !== undefined) {
-      for (let i = offset; i < offset + run; i++) {
+      const start = pageStart + offset;
+      for (let i = start; i < start + run; i++) {
         const sn = page[i];
         if (sn === SN_EMPTY_SLOT) continue;
         const v = unpackStorageNumber(sn);

@@ -1,11 +1,12 @@
 /**
  * A dimension's ring of slots, in pages that cost memory only once
  * written: one page of {@link PAGE_SLOTS} storage numbers is raw (the one
- * being written, allocated on its first non-empty write); the others are
- * compressed, all in one buffer a ring. A page is compressed when writing
- * moves to another page, and decoded again when written (the next lap of
- * the ring, a replay); reads of it go through a one-page cache shared by
- * every ring, as queries read one dimension at a time.
+ * being written, taken from a shared slab on its first non-empty write);
+ * the others are compressed, all in one buffer a ring. A page is
+ * compressed when writing moves to another page, and decoded again when
+ * written (the next lap of the ring, a replay); reads of it go through a
+ * one-page cache shared by every ring, as queries read one dimension at a
+ * time.
  *
  * netdata 1.37's ram mode keeps one 4-byte storage number per slot and
  * touches its pages as they fill; skiff keeps the same numbers, and full
@@ -33,20 +34,50 @@ let cacheRing: SlotRing | undefined;
 let cacheIndex = -1;
 const cacheSlots = new Uint32Array(PAGE_SLOTS);
 
-/** Raw pages given back by compression, reused before allocating. */
-const pool: Uint32Array[] = [];
-const POOL_MAX = 256;
+/**
+ * Where slot 0 is in the array the last {@link SlotRing.page} call
+ * answered (a raw page's place in its slab; 0 for a decoded page): a live
+ * binding, read it right after the call.
+ */
+export let pageStart = 0;
+
+/**
+ * Raw pages live in slabs of {@link SLAB_PAGES}: a typed array a page
+ * cost some 200 bytes of objects and a malloc chunk beside its 512 bytes
+ * of slots (2 MiB for 10,000 dimensions). A page given back is reused
+ * before a slab is carved further: the slabs keep the most raw pages ever
+ * held at once (one a dimension being collected), as a pool would.
+ */
+const SLAB_PAGES = 256;
+const SLAB_SHIFT = 8;
+const slabs: Uint32Array[] = [];
+const freePages: number[] = [];
+let carvedPages = 0;
+
+/** A raw page (its slots empty): its number in the slabs. */
+function takePage(): number {
+  const free = freePages.pop();
+  if (free !== undefined) return free;
+  if (carvedPages === slabs.length * SLAB_PAGES) {
+    slabs.push(new Uint32Array(SLAB_PAGES * PAGE_SLOTS).fill(SN_EMPTY_SLOT));
+  }
+  return carvedPages++;
+}
+
+/** Gives raw page `n` back, its slots emptied. */
+function givePage(n: number): void {
+  const base = (n & (SLAB_PAGES - 1)) << SHIFT;
+  slabs[n >> SLAB_SHIFT].fill(SN_EMPTY_SLOT, base, base + PAGE_SLOTS);
+  freePages.push(n);
+}
+
+/** Raw pages carved from slabs so far, and how many are free. */
+export function slabPages(): { carved: number; free: number } {
+  return { carved: carvedPages, free: freePages.length };
+}
 
 /** Scratch for encoding: a token takes at most 5 bytes. */
 const scratch = new Uint8Array(PAGE_SLOTS * 5 + 16);
-
-function rawPage(): Uint32Array {
-  return pool.pop() ?? new Uint32Array(PAGE_SLOTS).fill(SN_EMPTY_SLOT);
-}
-
-function releasePage(p: Uint32Array): void {
-  if (pool.length < POOL_MAX) pool.push(p.fill(SN_EMPTY_SLOT));
-}
 
 function writeVarint(out: Uint8Array, at: number, x: number): number {
   while (x >= 128) {
@@ -58,17 +89,17 @@ function writeVarint(out: Uint8Array, at: number, x: number): number {
 }
 
 /**
- * Encodes `length` slots of `raw` into the shared scratch buffer; returns
- * the encoded length (the bytes are `scratch[0..length)` until the next
- * encode).
+ * Encodes `length` slots of `raw` from `start` into the shared scratch
+ * buffer; returns the encoded length (the bytes are `scratch[0..length)`
+ * until the next encode).
  */
-function encodeToScratch(raw: Uint32Array, length: number): number {
+function encodeToScratch(raw: Uint32Array, length: number, start = 0): number {
   let at = 0;
   let prev = 0;
   let prevDelta = 0;
   let run = 0;
   for (let i = 0; i < length; i++) {
-    const v = raw[i] | 0;
+    const v = raw[start + i] | 0;
     const delta = (v - prev) | 0;
     const dod = (delta - prevDelta) | 0;
     prev = v;
@@ -95,19 +126,21 @@ export function encodePage(raw: Uint32Array, length: number): Uint8Array {
 }
 
 /**
- * Decodes a page that starts at `bytes[start]` into `out` (its first
- * `length` slots).
+ * Decodes a page that starts at `bytes[start]` into `length` slots of
+ * `out` from `outStart`.
  */
 export function decodePage(
   bytes: Uint8Array,
   out: Uint32Array,
   length: number,
   start = 0,
+  outStart = 0,
 ): void {
   let at = start;
   let prev = 0;
   let prevDelta = 0;
-  let i = 0;
+  let i = outStart;
+  length += outStart;
   while (i < length) {
     let x = 0;
     let scale = 1;
@@ -128,7 +161,7 @@ export function decodePage(
       const dod = (zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2) | 0;
       prevDelta = (prevDelta + dod) | 0;
       prev = (prev + prevDelta) | 0;
-      if (i === 0) prevDelta = 0;
+      if (i === outStart) prevDelta = 0;
       out[i++] = prev;
     }
   }
@@ -149,16 +182,19 @@ function putU32(b: Uint8Array, at: number, x: number): void {
 
 /**
  * A ring of `entries` storage numbers, empty at first. At most one page is
- * raw (4 bytes a slot): the one being written. It is compressed when a
- * write goes to another page (the raw page then serves the next one: no
- * allocation as collection moves on); a compressed page written again
- * (the next lap, a replay) is decoded first.
+ * raw (4 bytes a slot, in a slab): the one being written. It is compressed
+ * when a write goes to another page (the raw page then serves the next
+ * one: no allocation as collection moves on); a compressed page written
+ * again (the next lap, a replay) is decoded first.
  */
 export class SlotRing {
   readonly entries: number;
-  /** The raw page's index (-1: none) and slots. */
+  /** The raw page's index in the ring (-1: none). */
   #rawIndex = -1;
-  #raw: Uint32Array | undefined;
+  /** Its slots: `#slab[#rawBase .. #rawBase + PAGE_SLOTS)`, page `#rawPage`. */
+  #rawPage = -1;
+  #slab: Uint32Array = cacheSlots;
+  #rawBase = 0;
   /**
    * Every compressed page in one buffer (a typed array costs some 300
    * bytes of bookkeeping, more than a compressed page holds): a header of
@@ -213,62 +249,74 @@ export class SlotRing {
   /** The storage number at `slot`. */
   get(slot: number): number {
     const p = this.page(slot >> SHIFT);
-    return p === undefined ? SN_EMPTY_SLOT : p[slot & MASK];
+    return p === undefined ? SN_EMPTY_SLOT : p[pageStart + (slot & MASK)];
   }
 
   /**
-   * The slots of page `index` to read (the raw page, or the shared decoded
-   * copy of a compressed one, valid until the next read of another
-   * page); undefined when every slot of it is empty. For loops over many
-   * slots: one lookup a page, not one a slot.
+   * The slots of page `index` to read, from {@link pageStart}: the raw page
+   * in its slab, or a decoded copy shared by every ring, valid until the
+   * next read of another page; undefined when every slot of it is empty.
+   * For loops over many slots: one lookup a page, not one a slot.
    */
   page(index: number): Uint32Array | undefined {
-    if (index === this.#rawIndex) return this.#raw;
-    if (this.#packedLength(index) === 0) return undefined;
-    if (cacheRing !== this || cacheIndex !== index) {
-      const b = this.#packed;
-      decodePage(b, cacheSlots, this.#length(index), this.#offset(b, index));
-      cacheRing = this;
-      cacheIndex = index;
+    if (index === this.#rawIndex) {
+      pageStart = this.#rawBase;
+      return this.#slab;
     }
+    pageStart = 0;
+    if (cacheRing === this && cacheIndex === index) return cacheSlots;
+    if (this.#packedLength(index) === 0) return undefined;
+    const b = this.#packed;
+    decodePage(b, cacheSlots, this.#length(index), this.#offset(b, index));
+    cacheRing = this;
+    cacheIndex = index;
     return cacheSlots;
   }
 
   /** Stores `sn` at `slot`; the page is compressed once its last slot is written. */
   set(slot: number, sn: number): void {
     const index = slot >> SHIFT;
-    const offset = slot & MASK;
-    let p = this.#raw;
+    if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
     if (index !== this.#rawIndex) {
       const packed = this.#packedLength(index);
       if (packed === 0 && sn === SN_EMPTY_SLOT) return;
       this.#compressRaw();
-      p = rawPage();
+      const n = this.#rawPage = takePage();
+      const slab = this.#slab = slabs[n >> SLAB_SHIFT];
+      const base = this.#rawBase = (n & (SLAB_PAGES - 1)) << SHIFT;
       if (packed > 0) {
         // written again: decoded, its compressed bytes dropped
         const b = this.#packed;
-        decodePage(b, p, this.#length(index), this.#offset(b, index));
+        decodePage(b, slab, this.#length(index), this.#offset(b, index), base);
         this.#replacePacked(index, 0);
-        if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
       }
       this.#rawIndex = index;
-      this.#raw = p;
     }
-    p![offset] = sn;
+    this.#slab[this.#rawBase + (slot & MASK)] = sn;
+  }
+
+  /** Gives the raw page back to the slabs. */
+  #dropRaw(): void {
+    if (this.#rawPage >= 0) givePage(this.#rawPage);
+    this.#rawIndex = -1;
+    this.#rawPage = -1;
+    this.#slab = cacheSlots;
   }
 
   /** Compresses the raw page, if any (a page of empty slots: dropped). */
   #compressRaw(): void {
     const index = this.#rawIndex;
     if (index < 0) return;
-    const raw = this.#raw!;
-    this.#rawIndex = -1;
-    this.#raw = undefined;
+    const slab = this.#slab;
+    const base = this.#rawBase;
     const length = this.#length(index);
     let empty = true;
-    for (let i = 0; i < length && empty; i++) empty = raw[i] === SN_EMPTY_SLOT;
-    this.#replacePacked(index, empty ? 0 : encodeToScratch(raw, length));
-    releasePage(raw);
+    for (let i = 0; i < length && empty; i++) {
+      empty = slab[base + i] === SN_EMPTY_SLOT;
+    }
+    const n = empty ? 0 : encodeToScratch(slab, length, base);
+    this.#dropRaw();
+    this.#replacePacked(index, n);
   }
 
   /**
@@ -325,9 +373,7 @@ export class SlotRing {
 
   /** Empties every slot (and frees every page). */
   clear(): void {
-    if (this.#raw !== undefined) releasePage(this.#raw);
-    this.#rawIndex = -1;
-    this.#raw = undefined;
+    this.#dropRaw();
     this.#packed = NO_BYTES;
     if (cacheRing === this) cacheRing = undefined;
   }
@@ -337,7 +383,7 @@ export class SlotRing {
    * pages' buffer (offsets and room to grow included).
    */
   get bytes(): number {
-    return this.#packed.byteLength + (this.#raw?.byteLength ?? 0);
+    return this.#packed.byteLength + (this.#rawPage >= 0 ? 4 * PAGE_SLOTS : 0);
   }
 
   /** Bytes of its compressed pages as encoded (their offsets included). */

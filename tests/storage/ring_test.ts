@@ -3,7 +3,10 @@ import { assert, assertEquals } from "../helpers/assert.ts";
 import {
   decodePage,
   encodePage,
+  PAGE_SHIFT,
   PAGE_SLOTS,
+  pageStart,
+  slabPages,
   SlotRing,
 } from "../../lib/storage/ring.ts";
 import {
@@ -91,9 +94,12 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
     r.set(3, sn(999));
     want[3] = sn(999);
     for (let s = 0; s < entries; s++) assertEquals(r.get(s), want[s], `${s}`);
+    const free = slabPages().free;
     r.clear();
     assertEquals(r.bytes, 0);
     assertEquals(r.get(3), SN_EMPTY_SLOT);
+    // its raw page back in the slabs, for the next ring that needs one
+    assertEquals(slabPages().free, free + 1);
   });
 
   await t.step(
@@ -146,15 +152,27 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
         (entries, writes) => {
           const r = new SlotRing(entries);
           const want = new Array<number>(entries).fill(SN_EMPTY_SLOT);
+          // a second ring, cleared now and then, shares the raw-page slabs
+          // and the read cache with the first
+          const other = new SlotRing(entries);
+          const read = (ring: SlotRing, s: number) =>
+            ring.page(s >> PAGE_SHIFT)?.[pageStart + (s & (PAGE_SLOTS - 1))] ??
+              SN_EMPTY_SLOT;
           // mostly sequential, as collection writes; `at` jumps as replays do
           let slot = 0;
           for (const [jump, v] of writes) {
             slot = jump % 7 === 0 ? jump % entries : (slot + 1) % entries;
+            // reads between writes: the page read before a write is not
+            // what is read after it
+            if (jump % 3 === 0 && read(r, slot) !== want[slot]) return false;
             want[slot] = v < 0 ? SN_EMPTY_SLOT : sn(v);
             r.set(slot, want[slot]);
+            if (jump % 3 === 0 && read(r, slot) !== want[slot]) return false;
+            other.set((slot + 1) % entries, sn(jump));
+            if (jump % 11 === 0) other.clear();
           }
           for (let s = 0; s < entries; s++) {
-            if (r.get(s) !== want[s]) return false;
+            if (r.get(s) !== want[s] || read(r, s) !== want[s]) return false;
           }
           const c = r.pageCounts();
           return c.raw + c.compressed + c.none ===
