@@ -114,7 +114,9 @@ export interface Config {
   pluginSections: Record<string, PluginSection>;
   web: {
     mode: "none" | "static-threaded";
+    /** Addresses as written; one without a port takes `defaultPort`. */
     bindTo: string[];
+    defaultPort: number;
     streamIdleTimeoutSec: number;
     streamMaxLineLength: number;
     orphanAfterSec: number;
@@ -496,9 +498,10 @@ export function parseConfig(
     netdataBind ?? get("web", "bind to", "localhost:19999"))
     .split(/[\s,]+/)
     .filter((s) => s !== "");
+  const webDefaultPort = get("web", "default port", 19999);
   for (const b of bindTo) {
     try {
-      parseBindAddress(b, 19999);
+      parseBindAddress(b, webDefaultPort);
     } catch (err) {
       errors.push({
         file,
@@ -669,6 +672,7 @@ export function parseConfig(
         ? "static-threaded"
         : "none",
       bindTo,
+      defaultPort: webDefaultPort,
       streamIdleTimeoutSec: get("web", "stream idle timeout seconds", 600),
       streamMaxLineLength: get("web", "stream max line length", 16384),
       orphanAfterSec: get("web", "mark hosts orphan after seconds", 60),

@@ -174,7 +174,10 @@ export function permissionNeeds(
     for (const bind of config.web.bindTo) {
       let host: string;
       try {
-        const { hostname, port } = parseBindAddress(bind, 19999);
+        const { hostname, port } = parseBindAddress(
+          bind,
+          config.web.defaultPort,
+        );
         host = hostPort(hostname, port);
       } catch {
         continue; // a config error already names it

@@ -868,7 +868,17 @@ e.g. [graphite:my_graphite]
         key: "bind to",
         kind: "list",
         default: "localhost:19999",
-        doc: "space-separated host:port addresses to listen on",
+        doc:
+          "space-separated host:port addresses to listen on; an address without a port takes default port",
+      },
+      {
+        key: "default port",
+        kind: "int",
+        default: "19999",
+        min: 1,
+        max: 65535,
+        doc:
+          "the port of a bind to address that names none (netdata's [web] default port)",
       },
       {
         key: "stream idle timeout seconds",

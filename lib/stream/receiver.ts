@@ -252,7 +252,10 @@ export class StreamReceiver {
   listen(): void {
     for (const text of this.#config.web.bindTo) {
       try {
-        const { hostname, port } = parseBindAddress(text, 19999);
+        const { hostname, port } = parseBindAddress(
+          text,
+          this.#config.web.defaultPort,
+        );
         this.#listeners.push(Deno.listen({ hostname, port, transport: "tcp" }));
       } catch (err) {
         this.close();

@@ -503,6 +503,29 @@ Deno.test("[web] bind to, netdata's forms", async (t) => {
     },
   );
   await t.step(
+    "an address without a port takes [web] default port, as netdata's does",
+    () => {
+      const { config, errors } = parse(
+        "[web]\nmode = static-threaded\ndefault port = 20001\nbind to = localhost 127.0.0.1:20002\n",
+      );
+      assertEquals(errors, []);
+      assertEquals(config.web.defaultPort, 20001);
+      assertEquals(
+        denoFlags(permissionNeeds(config, { pluginPaths: [] })).find((f) =>
+          f.startsWith("--allow-net=")
+        ),
+        "--allow-net=localhost:20001,127.0.0.1:20002",
+      );
+      assertEquals(parse("[web]\nbind to = *\n").config.web.defaultPort, 19999);
+      assertEquals(
+        parse("[web]\ndefault port = 70000\n").errors.map(formatConfigMessage),
+        [
+          'skiff.conf:2: Cannot parse "default port" in [web]: expected an integer <= 65535, got "70000"',
+        ],
+      );
+    },
+  );
+  await t.step(
     "skiff permissions prints --allow-net for each form, and Deno accepts them",
     async () => {
       const l = Deno.listen({ hostname: "0.0.0.0", port: 0 });
