@@ -1,0 +1,70 @@
+/**
+ * What loading a module or touching a runtime feature costs in resident
+ * memory: each case is a few lines run alone by the same Deno, with this
+ * project's import map, and its RSS read after a few seconds, beside an
+ * empty script's. The figures behind what skiff loads only when used
+ * (README, Performance).
+ *
+ *   deno run -A scripts/load_cost.ts [seconds 4]
+ *
+ * @module
+ */
+
+const seconds = Number(Deno.args[0] ?? "4");
+
+/** Case name -> the script's lines (it then idles on a timer). */
+const CASES: Record<string, string> = {
+  "empty script": "",
+  'import "node:path"': 'import { join } from "node:path"; join("a", "b");',
+  'import "node:process", cpuUsage()':
+    'import process from "node:process"; process.cpuUsage();',
+  '"node:process" + npm:lz4js (stream compression)':
+    'import process from "node:process"; import { compressBlock } from "lz4js"; process.cpuUsage(); void compressBlock;',
+  '"node:process" + uPlot as text (status page)':
+    'import process from "node:process"; import U from "uplot/dist/uPlot.iife.min.js" with { type: "text" }; process.cpuUsage(); void U;',
+  "String.prototype.localeCompare (ICU collation)":
+    '["b", "a"].sort((a, b) => a.localeCompare(b));',
+  "Intl.DateTimeFormat (ICU time zones)":
+    "Intl.DateTimeFormat().resolvedOptions().timeZone;",
+  "a subprocess's stdout read (BYOB, one buffer)":
+    'const c = new Deno.Command("sh", { args: ["-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.01; done"], stdout: "piped" }).spawn(); const r = c.stdout.getReader({ mode: "byob" }); let b = new Uint8Array(65536); (async () => { for (;;) { const { value, done } = await r.read(b); if (done) break; b = new Uint8Array(value.buffer); } })();',
+  "one hot function (V8's optimizing compiler)":
+    "let s = 0; setInterval(() => { for (let i = 0; i < 1e6; i++) s += i % 7; }, 100);",
+};
+
+const config = new URL("../deno.json", import.meta.url).pathname;
+const dir = await Deno.makeTempDir({ prefix: "skiff-load-cost-" });
+
+/** VmRSS, RssAnon and RssFile of `pid`, in MiB. */
+async function rss(pid: number): Promise<number[]> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return ["VmRSS", "RssAnon", "RssFile"].map((k) =>
+    Number(status.match(new RegExp(`^${k}:\\s+(\\d+)`, "m"))![1]) / 1024
+  );
+}
+
+try {
+  let base: number | undefined;
+  console.log("MiB resident after", seconds, "s: total (anon + file), +empty");
+  for (const [name, lines] of Object.entries(CASES)) {
+    const file = `${dir}/case.ts`;
+    await Deno.writeTextFile(file, `${lines}\nsetInterval(() => {}, 1000);\n`);
+    const child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--quiet", "--config", config, file],
+      stdout: "null",
+      stderr: "inherit",
+    }).spawn();
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    const [total, anon, fileBacked] = await rss(child.pid);
+    child.kill("SIGKILL");
+    await child.status;
+    base ??= total;
+    console.log(
+      `${total.toFixed(1).padStart(6)} (${anon.toFixed(1)} + ${
+        fileBacked.toFixed(1)
+      })  +${(total - base).toFixed(1).padStart(4)}  ${name}`,
+    );
+  }
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}
