@@ -140,8 +140,8 @@ export function decodePage(
   let prev = 0;
   let prevDelta = 0;
   let i = outStart;
-  length += outStart;
-  while (i < length) {
+  const end = outStart + length;
+  while (i < end) {
     let x = 0;
     let scale = 1;
     for (;;) {
@@ -152,7 +152,7 @@ export function decodePage(
     }
     if (x % 2 === 1) {
       // bounded by the page, so even a damaged page decodes in bounded time
-      for (let n = Math.min((x - 1) / 2, length - i); n > 0; n--) {
+      for (let n = Math.min((x - 1) / 2, end - i); n > 0; n--) {
         prev = (prev + prevDelta) | 0;
         out[i++] = prev;
       }
@@ -193,7 +193,7 @@ export class SlotRing {
   #rawIndex = -1;
   /** Its slots: `#slab[#rawBase .. #rawBase + PAGE_SLOTS)`, page `#rawPage`. */
   #rawPage = -1;
-  #slab: Uint32Array = cacheSlots;
+  #slab: Uint32Array = cacheSlots; // no raw page: never read (#rawIndex is -1)
   #rawBase = 0;
   /**
    * Every compressed page in one buffer (a typed array costs some 300
