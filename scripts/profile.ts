@@ -7,8 +7,9 @@
  *
  * `alloc`: a sampling heap profile (every allocation counted, those a GC
  * already collected included), as KiB/s by function and its two callers.
- * `cpu`: a sampling CPU profile, as % of samples by function ("(idle)": the
- * isolate waiting). Function locations are those of the transpiled code.
+ * `cpu`: a sampling CPU profile, as ms a minute and % of the time by
+ * function ("(idle)": the isolate waiting). Function locations are those
+ * of the transpiled code.
  *
  * @module
  */
@@ -96,17 +97,25 @@ if (mode === "alloc") {
   const profile = (await call("Profiler.stop")).result.profile as {
     nodes: CpuNode[];
     samples: number[];
+    /** Microseconds from the previous sample to this one. */
+    timeDeltas: number[];
   };
   const frames = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  // A sample stands for the time until the next one.
   const byFunction = new Map<string, number>();
-  for (const s of profile.samples) {
+  let totalUs = 0;
+  profile.samples.forEach((s, i) => {
+    const us = profile.timeDeltas[i + 1] ?? 0;
     const k = where(frames.get(s)!);
-    byFunction.set(k, (byFunction.get(k) ?? 0) + 1);
-  }
-  console.log(`${profile.samples.length} samples`);
-  for (const [k, n] of top(byFunction, 25)) {
+    byFunction.set(k, (byFunction.get(k) ?? 0) + us);
+    totalUs += us;
+  });
+  console.log(`${profile.samples.length} samples; ms a minute, % of the time`);
+  for (const [k, us] of top(byFunction, 30)) {
     console.log(
-      `${(100 * n / profile.samples.length).toFixed(1).padStart(6)} %  ${k}`,
+      `${(us / 1000 * 60 / seconds).toFixed(1).padStart(8)}  ${
+        (100 * us / totalUs).toFixed(2).padStart(6)
+      } %  ${k}`,
     );
   }
 }
