@@ -50,12 +50,12 @@ export interface WebStats {
   notFound: number;
 }
 
-/** The web API. */
 /** Paths the status page may answer (page.ts decides which it has). */
 function isPagePath(path: string): boolean {
   return path === "/" || path === "/index.html" || path.startsWith("/uplot.");
 }
 
+/** The web API. */
 export class WebApi {
   readonly stats: WebStats = { requests: 0, denied: 0, notFound: 0 };
   /** allmetrics by format, and the status page: /api/v1/info reports them. */
