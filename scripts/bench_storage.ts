@@ -27,6 +27,7 @@ import { aggregate } from "../lib/storage/query.ts";
 import { Database } from "../lib/storage/rrd.ts";
 import type { Host } from "../lib/storage/rrd.ts";
 import { startNetdata } from "../tests/helpers/servers.ts";
+import { residentMiB } from "./proc_status.ts";
 
 const realSeconds = Number(Deno.args[0] ?? 150);
 
@@ -236,8 +237,7 @@ try {
     stderr: "null",
   }).spawn();
   await new Promise((r) => setTimeout(r, 20000));
-  const status = await Deno.readTextFile(`/proc/${p.pid}/status`);
-  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024;
+  const rss = (await residentMiB(p.pid)).total;
   p.kill();
   await p.status;
   console.log(

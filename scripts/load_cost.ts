@@ -10,6 +10,8 @@
  * @module
  */
 
+import { residentMiB } from "./proc_status.ts";
+
 const seconds = Number(Deno.args[0] ?? "4");
 
 /** Case name -> the script's lines (it then idles on a timer). */
@@ -35,14 +37,6 @@ const CASES: Record<string, string> = {
 const config = new URL("../deno.json", import.meta.url).pathname;
 const dir = await Deno.makeTempDir({ prefix: "skiff-load-cost-" });
 
-/** VmRSS, RssAnon and RssFile of `pid`, in MiB. */
-async function rss(pid: number): Promise<number[]> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return ["VmRSS", "RssAnon", "RssFile"].map((k) =>
-    Number(status.match(new RegExp(`^${k}:\\s+(\\d+)`, "m"))![1]) / 1024
-  );
-}
-
 try {
   let base: number | undefined;
   console.log("MiB resident after", seconds, "s: total (anon + file), +empty");
@@ -55,7 +49,7 @@ try {
       stderr: "inherit",
     }).spawn();
     await new Promise((r) => setTimeout(r, seconds * 1000));
-    const [total, anon, fileBacked] = await rss(child.pid);
+    const { total, anon, file: fileBacked } = await residentMiB(child.pid);
     child.kill("SIGKILL");
     await child.status;
     base ??= total;

@@ -12,6 +12,7 @@
  * @module
  */
 import { bundle } from "./bundle.ts";
+import { residentMiB } from "./proc_status.ts";
 
 const dir = await Deno.makeTempDir({ prefix: "skiff-startup-" });
 const js = await bundle(`${dir}/skiff.js`);
@@ -79,12 +80,9 @@ console.log(
 
 const idle = await startAgent();
 await new Promise((r) => setTimeout(r, 10_000));
-const status = await Deno.readTextFile(`/proc/${idle.child.pid}/status`);
-const rssKb = Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]);
+const rss = (await residentMiB(idle.child.pid)).total;
 console.log(
-  `resident memory after 10 s idle, shipped config: ${
-    (rssKb / 1024).toFixed(1)
-  } MiB`,
+  `resident memory after 10 s idle, shipped config: ${rss.toFixed(1)} MiB`,
 );
 idle.child.kill("SIGTERM");
 await idle.child.status;
