@@ -442,9 +442,10 @@ function report(c: Comparison): string {
 /**
  * The bound on differing lines. Both parents get each chunk of the child's
  * stream at the same moment (one tee write to each), but the two
- * processes read it some time d apart: microseconds, up to a scheduler
- * slice or two (~20 ms) when the 2 cores are busy, as in CI where other
- * end-to-end tests run beside this one. Each parent stamps a collection with its own clock
+ * processes read it some time d apart: microseconds, usually up to a
+ * scheduler slice or two (~20 ms) when the 2 cores are busy, as in CI
+ * where other end-to-end tests run beside this one (~55 ms seen once).
+ * Each parent stamps a collection with its own clock
  * when its END arrives (a 1.37 child sends BEGIN with 0 usec for its first
  * 60 updates, longer than this test) and interpolates the collections onto
  * the slot boundaries. So:
@@ -453,20 +454,26 @@ function report(c: Comparison): string {
  *   rate (interrupts, softirqs, packets, io, netdata's own ops) differs in
  *   its 4th-7th digit: 8.5-11.5% of the lines in three runs (376 to 511
  *   of ~4450). That share cannot be tighter than the share of noisy
- *   dimensions, hence at most 25%. Per line, the window's average moves by
- *   at most (d / 1 s) x the largest step, a step is at most one rate, and
- *   one rate is at most 5 x (the window's average) for a 5-slot window: so
- *   |netdata - skiff| <= 0.02 s x 5 x M = 0.1 M, M the largest |value| of
- *   that series in this window and its neighbours (measured: <= 0.0025 M,
- *   from disk io bursts; next to a spike the relative difference of a
- *   near-zero value is unbounded, e.g. 0.0015339 against 0.0010010 after
- *   a window of 260.99). That worst case is loose, so the typical case is
- *   bounded too: d is ~1 ms and noisy rates move ~30% between seconds, so
- *   the median relative difference is ~3e-4 (measured 0.6-2.2e-4 alone,
- *   2.1e-3 once with skiff in this test's process under the whole parallel
- *   suite); 5e-3 allows for that load. A window off by one slot, or another
- *   interpolation, would move noisy rates by 1e-2 to 1e-1 (estimated, not
- *   provoked).
+ *   dimensions, hence at most 25%. Per line: a lone burst of a counter
+ *   (a few packets) whose second straddles a window edge is split between
+ *   the two windows by where each parent stamped the collections around
+ *   it, so the share moved is d / 1 s of the burst, against M >= half the
+ *   burst: |netdata - skiff| <= 2 (d / 1 s) M, M the largest |value| of
+ *   that series in this window and its neighbours (a steady rate moves
+ *   less). Measured: <= 0.0025 M with this test alone (6.1e-4 on
+ *   2026-11-26), but 0.11 M once in CI, where the whole suite ran beside
+ *   it (system.ipv6.sent, -0.0615108 against -0.0682987, both neighbours
+ *   smaller: one parent ~55 ms late on one read). How late a process on a
+ *   busy 2-core machine reads is not bounded; 0.5 M is d up to 250 ms,
+ *   and still fails a sign, a unit or another dimension's value (>= 1 M).
+ *   Next to a spike the relative difference of a near-zero value is
+ *   unbounded (0.0015339 against 0.0010010 after a window of 260.99), so
+ *   the typical case is bounded too: d is ~1 ms and noisy rates move ~30%
+ *   between seconds, so the median relative difference is ~3e-4
+ *   (measured 2.5e-5 to 2.2e-4 alone, 2.1e-3 once with skiff in this
+ *   test's process under the whole parallel suite); 5e-3 allows for that
+ *   load. A window off by one slot, or another interpolation, would move
+ *   noisy rates by 1e-2 to 1e-1 (estimated, not provoked).
  * - as collected: the same series and timestamp is the same collection,
  *   whose raw value both parents send unchanged; it differs only for a
  *   collection arriving within d of a second edge, stamped in different
@@ -476,7 +483,7 @@ function report(c: Comparison): string {
  */
 const MAX_DIFFERING_SHARE = { average: 0.25, "as collected": 0.02 };
 /** Largest difference of an average, as a share of M (see above). */
-const MAX_AVERAGE_SHIFT = 0.1;
+const MAX_AVERAGE_SHIFT = 0.5;
 const MAX_MEDIAN_RELATIVE = 5e-3;
 
 Deno.test({
