@@ -4,7 +4,10 @@
  * main.ts with the Deno that ran the install (so it works where Deno came
  * from npx too) and the permissions any skiff config may need, by kind;
  * `skiff permissions --config FILE` prints the least ones for a given
- * config, for `deno run`.
+ * config, for `deno run`. Then it fills Deno's cache for main.ts (`deno
+ * cache`), so the agent's first start does not transpile and analyse every
+ * module: a process that did keeps some 18 MiB more for its life (measured:
+ * 75.8 MiB against 56.3-58.5 after 40 s, 10 dimensions, empty DENO_DIR).
  *
  * @module
  */
@@ -54,6 +57,16 @@ if (import.meta.main) {
   await Deno.writeTextFile(path, shim(Deno.execPath(), mainTs, denoJson));
   await Deno.chmod(path, 0o755);
   console.log(`installed ${path} (runs ${mainTs} with ${Deno.execPath()})`);
+  const cache = await new Deno.Command(Deno.execPath(), {
+    args: ["cache", "--quiet", "--config", denoJson, mainTs],
+    stdout: "inherit",
+    stderr: "inherit",
+  }).output();
+  console.log(
+    cache.success
+      ? `filled Deno's cache for ${mainTs}`
+      : `deno cache failed (above): skiff works, its first start fills the cache`,
+  );
   const onPath = (Deno.env.get("PATH") ?? "").split(":").includes(bin);
   if (!onPath) console.log(`add it to PATH: export PATH="${bin}:$PATH"`);
 }

@@ -308,6 +308,11 @@ Deno.test({
             stderr: "piped",
           }).output();
           assertEquals(inst.code, 0, new TextDecoder().decode(inst.stderr));
+          // The first start then transpiles nothing (scripts/install.ts).
+          assertStringIncludes(
+            new TextDecoder().decode(inst.stdout),
+            `filled Deno's cache for ${repo}main.ts`,
+          );
           const run = await new Deno.Command(`${root}/bin/skiff`, {
             args: ["check", "--config", `${repo}skiff.conf`],
             cwd: root,
