@@ -302,8 +302,10 @@ Deno.test({
       async () => {
         const root = await Deno.makeTempDir({ prefix: "skiff-install-" });
         try {
+          // As users run it: the task, with its own permission flags.
           const inst = await new Deno.Command(Deno.execPath(), {
-            args: ["run", "-A", `${repo}scripts/install.ts`, "--root", root],
+            args: ["task", "install", "--root", root],
+            cwd: repo,
             stdout: "piped",
             stderr: "piped",
           }).output();
