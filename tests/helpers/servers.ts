@@ -7,6 +7,14 @@
 import { freePort, httpOk, start, waitFor } from "./e2e.ts";
 import type { Proc } from "./e2e.ts";
 
+/**
+ * How long a real server may take to start. They answer in 1-3 s here
+ * (carbon, a Python program, is the slowest); with both cores taken by
+ * other work (two busy loops beside a test) netdata had not answered after
+ * 20 s. The deadline is only how long a failure takes to be reported.
+ */
+const START_MS = 60000;
+
 /** One series from VictoriaMetrics' /api/v1/export. */
 export interface VmSeries {
   metric: Record<string, string>;
@@ -75,7 +83,7 @@ export async function startVictoria(
     }
   };
   try {
-    await waitFor("VictoriaMetrics /health", () => get("/health"));
+    await waitFor("VictoriaMetrics /health", () => get("/health"), START_MS);
   } catch (err) {
     await proc.stop();
     throw new Error(`${(err as Error).message}\n${proc.output()}`);
@@ -181,7 +189,7 @@ CACHE_WRITE_STRATEGY = sorted
         } catch {
           return undefined;
         }
-      }, 20000);
+      }, START_MS);
     } catch (err) {
       await proc.stop();
       throw new Error(`${(err as Error).message}\n${proc.output()}`);
@@ -352,13 +360,10 @@ ${options.extra ?? ""}
   ]);
   const base = `http://127.0.0.1:${port}`;
   try {
-    // netdata answers in 1-3 s here; with both cores taken by other work
-    // (two busy loops beside the test) it had not answered after 20 s. The
-    // deadline is only how long a failure takes to be reported.
     await waitFor(
       "netdata /api/v1/info",
       () => httpOk(`${base}/api/v1/info`),
-      60000,
+      START_MS,
     );
   } catch (err) {
     await proc.stop();
@@ -419,7 +424,11 @@ export async function startPrometheus(
     await Deno.remove(dir, { recursive: true }).catch(() => {});
   };
   try {
-    await waitFor("Prometheus ready", () => httpOk(`${base}/-/ready`), 30000);
+    await waitFor(
+      "Prometheus ready",
+      () => httpOk(`${base}/-/ready`),
+      START_MS,
+    );
   } catch (err) {
     await stop();
     throw new Error(`${(err as Error).message}\n${proc.output()}`);
