@@ -463,8 +463,10 @@ function report(c: Comparison): string {
  *   less). Measured: <= 0.0025 M with this test alone (6.1e-4 on
  *   2026-11-26), but 0.11 M once in CI, where the whole suite ran beside
  *   it (system.ipv6.sent, -0.0615108 against -0.0682987, both neighbours
- *   smaller: one parent ~55 ms late on one read). How late a process on a
- *   busy 2-core machine reads is not bounded; 0.5 M is d up to 250 ms,
+ *   smaller: one parent ~55 ms late on one read; netdata then ran at its
+ *   default nice 19, now at 0, see startNetdata: 5.4e-3 M with a busy loop
+ *   on each core beside the whole suite). How late a process on a busy
+ *   2-core machine reads is not bounded; 0.5 M is d up to 250 ms,
  *   and still fails a sign, a unit or another dimension's value (>= 1 M).
  *   Next to a spike the relative difference of a near-zero value is
  *   unbounded (0.0015339 against 0.0010010 after a window of 260.99), so
