@@ -39,6 +39,14 @@ interface NetdataChart {
   dimensions: Map<string, NetdataDimension>;
 }
 
+/** The lines of a chart's definition in a 1.37 stream. */
+const DEFINITION_LINES = new Set([
+  "CHART",
+  "CLABEL",
+  "CLABEL_COMMIT",
+  "DIMENSION",
+]);
+
 /**
  * Listens like a version-4 parent, lets netdata connect as a child, and
  * collects the CHART and DIMENSION lines it sends until `done` says enough.
@@ -69,8 +77,11 @@ async function receiveDefinitions(
     );
     text = "";
     const words: string[] = new Array(MAX_WORDS);
+    // A read can end inside a chart's definition (CHART, CLABEL...,
+    // DIMENSION...): reading stops only after a line of another kind.
     let current: NetdataChart | undefined;
-    while (!done(charts)) {
+    let inDefinition = false;
+    while (inDefinition || !done(charts)) {
       const n = await conn.read(buf);
       if (n === null) break;
       text += decoder.decode(buf.subarray(0, n), { stream: true });
@@ -79,6 +90,7 @@ async function receiveDefinitions(
       for (const line of lines) {
         const count = splitWords(line, words);
         if (count === 0) continue;
+        inDefinition = DEFINITION_LINES.has(words[0]);
         if (words[0] === "CHART") {
           current = {
             updateEvery: Number(words[9]),
