@@ -14,6 +14,16 @@ import { residentMiB } from "./proc_status.ts";
 
 const seconds = Number(Deno.args[0] ?? "4");
 
+/** Runtime features, each a block of its own (the last case joins them). */
+const SUBPROCESS =
+  '{ const c = new Deno.Command("sh", { args: ["-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.01; done"], stdout: "piped" }).spawn(); const r = c.stdout.getReader({ mode: "byob" }); let b = new Uint8Array(65536); (async () => { for (;;) { const { value, done } = await r.read(b); if (done) break; b = new Uint8Array(value.buffer); } })(); }';
+const HOT =
+  "{ let s = 0; setInterval(() => { for (let i = 0; i < 1e6; i++) s += i % 7; }, 100); }";
+const TCP =
+  '{ const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); (async () => { const c = await l.accept(); const b = new Uint8Array(65536); while (await c.read(b)) {} })(); const c = await Deno.connect({ hostname: "127.0.0.1", port: (l.addr as Deno.NetAddr).port }); const line = new TextEncoder().encode("a.b.c 1 2\\n"); setInterval(() => c.write(line), 10); }';
+const NODE_IMPORTS =
+  'import process from "node:process"; import { join } from "node:path"; import { parseArgs } from "node:util"; process.cpuUsage(); join("a", "b"); void parseArgs;';
+
 /** Case name -> the script's lines (it then idles on a timer). */
 const CASES: Record<string, string> = {
   "empty script": "",
@@ -28,16 +38,13 @@ const CASES: Record<string, string> = {
     '["b", "a"].sort((a, b) => a.localeCompare(b));',
   "Intl.DateTimeFormat (ICU time zones)":
     "Intl.DateTimeFormat().resolvedOptions().timeZone;",
-  "a subprocess's stdout read (BYOB, one buffer)":
-    'const c = new Deno.Command("sh", { args: ["-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.01; done"], stdout: "piped" }).spawn(); const r = c.stdout.getReader({ mode: "byob" }); let b = new Uint8Array(65536); (async () => { for (;;) { const { value, done } = await r.read(b); if (done) break; b = new Uint8Array(value.buffer); } })();',
-  "one hot function (V8's optimizing compiler)":
-    "let s = 0; setInterval(() => { for (let i = 0; i < 1e6; i++) s += i % 7; }, 100);",
-  "TCP: listen, connect, a line written every 10 ms":
-    'const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); (async () => { const c = await l.accept(); const b = new Uint8Array(65536); while (await c.read(b)) {} })(); const c = await Deno.connect({ hostname: "127.0.0.1", port: (l.addr as Deno.NetAddr).port }); const line = new TextEncoder().encode("a.b.c 1 2\\n"); setInterval(() => c.write(line), 10);',
+  "a subprocess's stdout read (BYOB, one buffer)": SUBPROCESS,
+  "one hot function (V8's optimizing compiler)": HOT,
+  "TCP: listen, connect, a line written every 10 ms": TCP,
   "Deno.readFile of /proc/meminfo every 10 ms":
     'setInterval(() => Deno.readFile("/proc/meminfo"), 10);',
   "what compare.sh's job uses of the above: node:process, node:path, node:util, a subprocess's stdout, a hot function, TCP":
-    'import process from "node:process"; import { join } from "node:path"; import { parseArgs } from "node:util"; process.cpuUsage(); join("a", "b"); void parseArgs; const ch = new Deno.Command("sh", { args: ["-c", "while :; do echo xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; sleep 0.01; done"], stdout: "piped" }).spawn(); const r = ch.stdout.getReader({ mode: "byob" }); let b = new Uint8Array(65536); (async () => { for (;;) { const { value, done } = await r.read(b); if (done) break; b = new Uint8Array(value.buffer); } })(); let s = 0; setInterval(() => { for (let i = 0; i < 1e6; i++) s += i % 7; }, 100); const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); (async () => { const c = await l.accept(); const bb = new Uint8Array(65536); while (await c.read(bb)) {} })(); const c = await Deno.connect({ hostname: "127.0.0.1", port: (l.addr as Deno.NetAddr).port }); const line = new TextEncoder().encode("a.b.c 1 2\\n"); setInterval(() => c.write(line), 10);',
+    [NODE_IMPORTS, SUBPROCESS, HOT, TCP].join(" "),
 };
 
 const config = new URL("../deno.json", import.meta.url).pathname;
