@@ -2,7 +2,7 @@
  * A dimension's ring of slots, in pages that cost memory only once
  * written: one page of {@link PAGE_SLOTS} storage numbers is raw (the one
  * being written, taken from a shared slab on its first non-empty write);
- * the others are compressed, all in one buffer a ring. A page is
+ * the others are compressed, blocks in an arena shared by every ring. A page is
  * compressed when writing moves to another page, and decoded again when
  * written (the next lap of the ring, a replay); reads of it go through a
  * one-page cache shared by every ring, as queries read one dimension at a
@@ -20,6 +20,16 @@
  * @module
  */
 
+import {
+  allocate,
+  byteOffset,
+  chunkBytes,
+  chunkOf,
+  chunkWords,
+  release,
+  UNIT_BYTES,
+  unitsFor,
+} from "./arena.ts";
 import { SN_EMPTY_SLOT } from "./storage_number.ts";
 
 /** Slots per page (a power of two). */
@@ -167,25 +177,19 @@ export function decodePage(
   }
 }
 
-const NO_BYTES = new Uint8Array(0);
-
-function u32At(b: Uint8Array, at: number): number {
-  return (b[at] | (b[at + 1] << 8) | (b[at + 2] << 16)) + b[at + 3] * 16777216;
-}
-
-function putU32(b: Uint8Array, at: number, x: number): void {
-  b[at] = x & 255;
-  b[at + 1] = (x >>> 8) & 255;
-  b[at + 2] = (x >>> 16) & 255;
-  b[at + 3] = x >>> 24;
-}
-
 /**
  * A ring of `entries` storage numbers, empty at first. At most one page is
  * raw (4 bytes a slot, in a slab): the one being written. It is compressed
  * when a write goes to another page (the raw page then serves the next
  * one: no allocation as collection moves on); a compressed page written
  * again (the next lap, a replay) is decoded first.
+ *
+ * Compressed pages are blocks in the shared arena (lib/storage/arena.ts):
+ * a u16 length, then the page's bytes. The ring finds them through its page
+ * table, a block of the arena too (a u32 address a page, 0: none), taken
+ * with the first compressed page and given back with the last one: a
+ * typed array a ring would cost some 300 bytes of bookkeeping, more than a
+ * compressed page holds.
  */
 export class SlotRing {
   readonly entries: number;
@@ -195,43 +199,29 @@ export class SlotRing {
   #rawPage = -1;
   #slab: Uint32Array = cacheSlots; // no raw page: never read (#rawIndex is -1)
   #rawBase = 0;
-  /**
-   * Every compressed page in one buffer (a typed array costs some 300
-   * bytes of bookkeeping, more than a compressed page holds): a header of
-   * `pages + 1` little-endian offsets (u16; u32 for long histories), page
-   * `i`'s bytes being `[offset i, offset i+1)`, then the pages in order. A
-   * page with no bytes is empty (or the raw one). No buffer until a page is
-   * compressed.
-   */
-  #packed: Uint8Array = NO_BYTES;
-
-  /**
-   * Offsets are u32 only when a ring could hold more than 64 KiB of
-   * compressed pages (histories over some 12,000 slots); else u16.
-   */
-  readonly #wide: boolean;
-  readonly #headerBytes: number;
+  /** The page table's address in the arena (0: no page compressed). */
+  #table = 0;
+  /** Pages compressed, and the bytes their blocks hold as encoded. */
+  #compressed = 0;
+  #encodedBytes = 0;
   /** Pages in the ring. */
   readonly #pageCount: number;
 
   constructor(entries: number) {
     this.entries = entries;
-    const pages = this.#pageCount = Math.ceil(entries / PAGE_SLOTS);
-    this.#wide = 4 * (pages + 1) + pages * scratch.length > 0xffff;
-    this.#headerBytes = (this.#wide ? 4 : 2) * (pages + 1);
+    this.#pageCount = Math.ceil(entries / PAGE_SLOTS);
   }
 
-  /** Where page `i`'s compressed bytes start in `b` (a packed buffer). */
-  #offset(b: Uint8Array, i: number): number {
-    return this.#wide ? u32At(b, 4 * i) : b[2 * i] | (b[2 * i + 1] << 8);
+  /** Page `index`'s block (0: raw, empty or never written). */
+  #block(index: number): number {
+    const t = this.#table;
+    if (t === 0) return 0;
+    return chunkWords[chunkOf(t)][(byteOffset(t) >>> 2) + index];
   }
 
-  #setOffset(b: Uint8Array, i: number, x: number): void {
-    if (this.#wide) putU32(b, 4 * i, x);
-    else {
-      b[2 * i] = x & 255;
-      b[2 * i + 1] = x >>> 8;
-    }
+  #setBlock(index: number, address: number): void {
+    const t = this.#table;
+    chunkWords[chunkOf(t)][(byteOffset(t) >>> 2) + index] = address;
   }
 
   /** Slots of page `index` (the last one may be short). */
@@ -239,11 +229,15 @@ export class SlotRing {
     return Math.min(PAGE_SLOTS, this.entries - index * PAGE_SLOTS);
   }
 
-  /** Compressed bytes of page `index` (0: raw or empty). */
-  #packedLength(index: number): number {
-    const b = this.#packed;
-    if (b.length === 0) return 0;
-    return this.#offset(b, index + 1) - this.#offset(b, index);
+  /** Decodes compressed page `index` (block `address`) into `out` from `outStart`. */
+  #decode(index: number, address: number, out: Uint32Array, outStart: number) {
+    decodePage(
+      chunkBytes[chunkOf(address)],
+      out,
+      this.#length(index),
+      byteOffset(address) + 2,
+      outStart,
+    );
   }
 
   /** The storage number at `slot`. */
@@ -265,9 +259,9 @@ export class SlotRing {
     }
     pageStart = 0;
     if (cacheRing === this && cacheIndex === index) return cacheSlots;
-    if (this.#packedLength(index) === 0) return undefined;
-    const b = this.#packed;
-    decodePage(b, cacheSlots, this.#length(index), this.#offset(b, index));
+    const address = this.#block(index);
+    if (address === 0) return undefined;
+    this.#decode(index, address, cacheSlots, 0);
     cacheRing = this;
     cacheIndex = index;
     return cacheSlots;
@@ -278,17 +272,16 @@ export class SlotRing {
     const index = slot >> SHIFT;
     if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
     if (index !== this.#rawIndex) {
-      const packed = this.#packedLength(index);
-      if (packed === 0 && sn === SN_EMPTY_SLOT) return;
+      const address = this.#block(index);
+      if (address === 0 && sn === SN_EMPTY_SLOT) return;
       this.#compressRaw();
       const n = this.#rawPage = takePage();
       const slab = this.#slab = slabs[n >> SLAB_SHIFT];
       const base = this.#rawBase = (n & (SLAB_PAGES - 1)) << SHIFT;
-      if (packed > 0) {
-        // written again: decoded, its compressed bytes dropped
-        const b = this.#packed;
-        decodePage(b, slab, this.#length(index), this.#offset(b, index), base);
-        this.#replacePacked(index, 0);
+      if (address !== 0) {
+        // written again: decoded, its block given back
+        this.#decode(index, address, slab, base);
+        this.#free(index, address);
       }
       this.#rawIndex = index;
     }
@@ -316,80 +309,71 @@ export class SlotRing {
     }
     const n = empty ? 0 : encodeToScratch(slab, length, base);
     this.#dropRaw();
-    this.#replacePacked(index, n);
+    if (empty) return;
+    if (this.#table === 0) {
+      this.#table = allocate(4 * this.#pageCount);
+      const t = this.#table;
+      const at = byteOffset(t) >>> 2;
+      chunkWords[chunkOf(t)].fill(0, at, at + this.#pageCount);
+    }
+    const address = allocate(n + 2);
+    const bytes = chunkBytes[chunkOf(address)];
+    const at = byteOffset(address);
+    bytes[at] = n & 255;
+    bytes[at + 1] = n >>> 8;
+    bytes.set(scratch.subarray(0, n), at + 2);
+    this.#setBlock(index, address);
+    this.#compressed++;
+    this.#encodedBytes += n;
   }
 
-  /**
-   * Makes page `index`'s compressed bytes the first `n` bytes of the
-   * scratch buffer (n = 0: none), once a page is full, not a slot. The
-   * pages after it move within the buffer. A new buffer has room for every
-   * page at a quarter more than this one: a ring of a regular series
-   * allocates it once in its life, so the allocator's heap does not
-   * fragment as 10,000 rings grow page by page in step. Measured over an
-   * hour of 10,000 such rings: a buffer a page grew the heap to 82 MiB,
-   * growing by an eighth to 35 MiB, doubling to 32 MiB; this, flat at 25
-   * MiB from the 10th minute. The price: what the ring will hold is taken
-   * at its second page (with real, jittered collection times about 5 KiB a
-   * ring at 3,600 slots), as netdata's ram mode maps it all at the start.
-   */
-  #replacePacked(index: number, n: number): void {
-    const pages = this.#pageCount;
-    const header = this.#headerBytes;
-    let old = this.#packed;
-    if (old.length === 0) {
-      if (n === 0) return;
-      old = new Uint8Array(header + n);
-      for (let i = 0; i <= pages; i++) this.#setOffset(old, i, header);
+  /** Gives back page `index`'s block (`address`), and the table with the last one. */
+  #free(index: number, address: number): void {
+    const bytes = chunkBytes[chunkOf(address)];
+    const at = byteOffset(address);
+    const n = bytes[at] | (bytes[at + 1] << 8);
+    release(address, n + 2);
+    this.#setBlock(index, 0);
+    this.#encodedBytes -= n;
+    if (--this.#compressed === 0) {
+      release(this.#table, 4 * this.#pageCount);
+      this.#table = 0;
     }
-    const from = this.#offset(old, index);
-    const to = this.#offset(old, index + 1);
-    const end = this.#offset(old, pages);
-    const delta = n - (to - from);
-    if (end + delta === header) {
-      // no page left compressed
-      this.#packed = NO_BYTES;
-      return;
-    }
-    let b = old;
-    if (end + delta > old.length) {
-      // room for every page at a quarter more than this one: a ring of
-      // regular series allocates once, and no allocation churns the heap
-      b = new Uint8Array(
-        Math.max(end + delta, header + pages * Math.ceil(n * 1.25) + 64),
-      );
-      for (let i = 0; i < from; i++) b[i] = old[i];
-      for (let i = to; i < end; i++) b[i + delta] = old[i];
-    } else if (delta !== 0) {
-      b.copyWithin(from + n, to, end);
-    }
-    for (let i = 0; i < n; i++) b[from + i] = scratch[i];
-    if (delta !== 0) {
-      for (let i = index + 1; i <= pages; i++) {
-        this.#setOffset(b, i, this.#offset(old, i) + delta);
-      }
-    }
-    this.#packed = b;
   }
 
   /** Empties every slot (and frees every page). */
   clear(): void {
     this.#dropRaw();
-    this.#packed = NO_BYTES;
+    for (let i = 0; i < this.#pageCount && this.#compressed > 0; i++) {
+      const address = this.#block(i);
+      if (address !== 0) this.#free(i, address);
+    }
     if (cacheRing === this) cacheRing = undefined;
   }
 
   /**
    * Bytes its pages take: the raw page's 4 a slot, and the compressed
-   * pages' buffer (offsets and room to grow included).
+   * pages' blocks and table in the arena (rounded up to whole units).
    */
   get bytes(): number {
-    return this.#packed.byteLength + (this.#rawPage >= 0 ? 4 * PAGE_SLOTS : 0);
+    let units = 0;
+    if (this.#table !== 0) {
+      units = unitsFor(4 * this.#pageCount);
+      for (let i = 0; i < this.#pageCount; i++) {
+        const address = this.#block(i);
+        if (address === 0) continue;
+        const b = chunkBytes[chunkOf(address)];
+        const at = byteOffset(address);
+        units += unitsFor((b[at] | (b[at + 1] << 8)) + 2);
+      }
+    }
+    return units * UNIT_BYTES + (this.#rawPage >= 0 ? 4 * PAGE_SLOTS : 0);
   }
 
-  /** Bytes of its compressed pages as encoded (their offsets included). */
+  /** Bytes of its compressed pages as encoded (lengths and table included). */
   get compressedBytes(): number {
-    const b = this.#packed;
-    return b.length === 0 ? 0 : this.#offset(b, this.#pageCount);
+    if (this.#table === 0) return 0;
+    return 4 * this.#pageCount + 2 * this.#compressed + this.#encodedBytes;
   }
 
   /** Pages: raw, compressed (and the slots they hold), not allocated. */
@@ -402,7 +386,7 @@ export class SlotRing {
     const c = { raw: 0, compressed: 0, compressedSlots: 0, none: 0 };
     for (let i = 0; i < this.#pageCount; i++) {
       if (i === this.#rawIndex) c.raw++;
-      else if (this.#packedLength(i) > 0) {
+      else if (this.#block(i) !== 0) {
         c.compressed++;
         c.compressedSlots += this.#length(i);
       } else c.none++;
