@@ -12,10 +12,7 @@
  * touches its pages as they fill; skiff keeps the same numbers, and full
  * pages at a fraction of a byte to a byte or two a point.
  *
- * The codec: each page is its first storage number, then the delta of
- * delta of the others (as 32-bit integers), zigzag varints, a run of zero
- * deltas of delta as one token: a constant or linear series costs a few
- * bytes a page.
+ * The pages' codec is lib/storage/page_codec.ts.
  *
  * @module
  */
@@ -30,10 +27,15 @@ import {
   UNIT_BYTES,
   unitsFor,
 } from "./arena.ts";
+import {
+  decodePage,
+  encodeToScratch,
+  PAGE_SLOTS,
+  scratch,
+} from "./page_codec.ts";
 import { SN_EMPTY_SLOT } from "./storage_number.ts";
 
-/** Slots per page (a power of two). */
-export const PAGE_SLOTS = 128;
+export { PAGE_SLOTS };
 /** log2 of {@link PAGE_SLOTS}: a slot's page is `slot >> PAGE_SHIFT`. */
 export const PAGE_SHIFT = 7;
 const SHIFT = PAGE_SHIFT;
@@ -84,97 +86,6 @@ function givePage(n: number): void {
 /** Raw pages carved from slabs so far, and how many are free. */
 export function slabPages(): { carved: number; free: number } {
   return { carved: carvedPages, free: freePages.length };
-}
-
-/** Scratch for encoding: a token takes at most 5 bytes. */
-const scratch = new Uint8Array(PAGE_SLOTS * 5 + 16);
-
-function writeVarint(out: Uint8Array, at: number, x: number): number {
-  while (x >= 128) {
-    out[at++] = (x % 128) | 128;
-    x = Math.floor(x / 128);
-  }
-  out[at++] = x;
-  return at;
-}
-
-/**
- * Encodes `length` slots of `raw` from `start` into the shared scratch
- * buffer; returns the encoded length (the bytes are `scratch[0..length)`
- * until the next encode).
- */
-function encodeToScratch(raw: Uint32Array, length: number, start = 0): number {
-  let at = 0;
-  let prev = 0;
-  let prevDelta = 0;
-  let run = 0;
-  for (let i = 0; i < length; i++) {
-    const v = raw[start + i] | 0;
-    const delta = (v - prev) | 0;
-    const dod = (delta - prevDelta) | 0;
-    prev = v;
-    // The first value is a delta from 0, not a slope.
-    prevDelta = i === 0 ? 0 : delta;
-    if (dod === 0) {
-      run++;
-      continue;
-    }
-    if (run > 0) {
-      at = writeVarint(scratch, at, run * 2 + 1);
-      run = 0;
-    }
-    // zigzag, then a literal token is even
-    at = writeVarint(scratch, at, (((dod << 1) ^ (dod >> 31)) >>> 0) * 2);
-  }
-  if (run > 0) at = writeVarint(scratch, at, run * 2 + 1);
-  return at;
-}
-
-/** Encodes `length` slots of `raw` (a copy of the encoded bytes). */
-export function encodePage(raw: Uint32Array, length: number): Uint8Array {
-  return scratch.slice(0, encodeToScratch(raw, length));
-}
-
-/**
- * Decodes a page that starts at `bytes[start]` into `length` slots of
- * `out` from `outStart`.
- */
-export function decodePage(
-  bytes: Uint8Array,
-  out: Uint32Array,
-  length: number,
-  start = 0,
-  outStart = 0,
-): void {
-  let at = start;
-  let prev = 0;
-  let prevDelta = 0;
-  let i = outStart;
-  const end = outStart + length;
-  while (i < end) {
-    let x = 0;
-    let scale = 1;
-    for (;;) {
-      const b = bytes[at++];
-      x += (b & 127) * scale;
-      if (b < 128) break;
-      scale *= 128;
-    }
-    if (x % 2 === 1) {
-      // bounded by the page, so even a damaged page decodes in bounded time
-      for (let n = Math.min((x - 1) / 2, end - i); n > 0; n--) {
-        prev = (prev + prevDelta) | 0;
-        out[i++] = prev;
-      }
-    } else {
-      const zz = x / 2;
-      const dod = (zz % 2 === 0 ? zz / 2 : -(zz + 1) / 2) | 0;
-      prevDelta = (prevDelta + dod) | 0;
-      prev = (prev + prevDelta) | 0;
-      if (i === outStart) prevDelta = 0;
-      out[i++] = prev;
-    }
-  }
 }
 
 /**

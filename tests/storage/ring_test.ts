@@ -1,8 +1,6 @@
 import fc from "fast-check";
 import { assert, assertEquals } from "../helpers/assert.ts";
 import {
-  decodePage,
-  encodePage,
   PAGE_SHIFT,
   PAGE_SLOTS,
   pageStart,
@@ -14,45 +12,6 @@ import {
   SN_DEFAULT_FLAGS,
   SN_EMPTY_SLOT,
 } from "../../lib/storage/storage_number.ts";
-
-Deno.test("the page codec", async (t) => {
-  await t.step("any page decodes to what was encoded", () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.nat({ max: 0xffffffff }), {
-          minLength: 1,
-          maxLength: PAGE_SLOTS,
-          size: "max",
-        }),
-        (values) => {
-          const raw = Uint32Array.from(values);
-          const out = new Uint32Array(PAGE_SLOTS);
-          decodePage(encodePage(raw, raw.length), out, raw.length);
-          assertEquals([...out.subarray(0, raw.length)], values);
-        },
-      ),
-      { numRuns: 500 },
-    );
-  });
-
-  await t.step("constant and linear series: a few bytes a page", () => {
-    const sn = (v: number) => packStorageNumber(v, SN_DEFAULT_FLAGS);
-    const constant = new Uint32Array(PAGE_SLOTS).fill(sn(1000));
-    // the first value (5 bytes: a storage number is ~2^30, zigzag x2
-    // needs 33 bits) and one run token of 127 (2 bytes)
-    assertEquals(encodePage(constant, PAGE_SLOTS).length, 7);
-    const linear = Uint32Array.from(
-      { length: PAGE_SLOTS },
-      (_, i) => sn(200 + i),
-    );
-    // 200..327 share one exponent: the storage numbers step by 10,000.
-    // The first value (5 bytes), the step (40,000 as a token: 3 bytes),
-    // a run of 126 (2 bytes).
-    assertEquals(encodePage(linear, PAGE_SLOTS).length, 10);
-    const empty = new Uint32Array(PAGE_SLOTS).fill(SN_EMPTY_SLOT);
-    assertEquals(encodePage(empty, PAGE_SLOTS).length, 7);
-  });
-});
 
 Deno.test("the slot ring: pages on first write, compressed when full", async (t) => {
   const sn = (v: number) => packStorageNumber(v, SN_DEFAULT_FLAGS);
