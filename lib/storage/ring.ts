@@ -110,8 +110,13 @@ export class SlotRing {
   #rawPage = -1;
   #slab: Uint32Array = cacheSlots; // no raw page: never read (#rawIndex is -1)
   #rawBase = 0;
-  /** The page table's address in the arena (0: no page compressed). */
+  /**
+   * The page table's address in the arena (0: no page compressed), and
+   * its entries: pages up to the highest compressed so far, in powers of
+   * two (a ring filling up takes 1, 2, 4 ... entries, not all at once).
+   */
   #table = 0;
+  #tableEntries = 0;
   /** Pages compressed, and the bytes their blocks hold as encoded. */
   #compressed = 0;
   #encodedBytes = 0;
@@ -126,7 +131,7 @@ export class SlotRing {
   /** Page `index`'s block (0: raw, empty or never written). */
   #block(index: number): number {
     const t = this.#table;
-    if (t === 0) return 0;
+    if (index >= this.#tableEntries) return 0;
     return chunkWords[chunkOf(t)][(byteOffset(t) >>> 2) + index];
   }
 
@@ -221,12 +226,7 @@ export class SlotRing {
     const n = empty ? 0 : encodeToScratch(slab, length, base);
     this.#dropRaw();
     if (empty) return;
-    if (this.#table === 0) {
-      this.#table = allocate(4 * this.#pageCount);
-      const t = this.#table;
-      const at = byteOffset(t) >>> 2;
-      chunkWords[chunkOf(t)].fill(0, at, at + this.#pageCount);
-    }
+    if (index >= this.#tableEntries) this.#growTable(index);
     const address = allocate(n + 2);
     const bytes = chunkBytes[chunkOf(address)];
     const at = byteOffset(address);
@@ -238,6 +238,26 @@ export class SlotRing {
     this.#encodedBytes += n;
   }
 
+  /** A page table with an entry for page `index` (the entries kept). */
+  #growTable(index: number): void {
+    let entries = 1;
+    while (entries <= index) entries *= 2;
+    entries = Math.min(entries, this.#pageCount);
+    const t = allocate(4 * entries);
+    const words = chunkWords[chunkOf(t)];
+    const at = byteOffset(t) >>> 2;
+    const old = this.#tableEntries;
+    if (old > 0) {
+      const o = this.#table;
+      const from = byteOffset(o) >>> 2;
+      words.set(chunkWords[chunkOf(o)].subarray(from, from + old), at);
+      release(o, 4 * old);
+    }
+    words.fill(0, at + old, at + entries);
+    this.#table = t;
+    this.#tableEntries = entries;
+  }
+
   /** Gives back page `index`'s block (`address`), and the table with the last one. */
   #free(index: number, address: number): void {
     const bytes = chunkBytes[chunkOf(address)];
@@ -247,15 +267,16 @@ export class SlotRing {
     this.#setBlock(index, 0);
     this.#encodedBytes -= n;
     if (--this.#compressed === 0) {
-      release(this.#table, 4 * this.#pageCount);
+      release(this.#table, 4 * this.#tableEntries);
       this.#table = 0;
+      this.#tableEntries = 0;
     }
   }
 
   /** Empties every slot (and frees every page). */
   clear(): void {
     this.#dropRaw();
-    for (let i = 0; i < this.#pageCount && this.#compressed > 0; i++) {
+    for (let i = 0; i < this.#tableEntries && this.#compressed > 0; i++) {
       const address = this.#block(i);
       if (address !== 0) this.#free(i, address);
     }
@@ -269,8 +290,8 @@ export class SlotRing {
   get bytes(): number {
     let units = 0;
     if (this.#table !== 0) {
-      units = unitsFor(4 * this.#pageCount);
-      for (let i = 0; i < this.#pageCount; i++) {
+      units = unitsFor(4 * this.#tableEntries);
+      for (let i = 0; i < this.#tableEntries; i++) {
         const address = this.#block(i);
         if (address === 0) continue;
         const b = chunkBytes[chunkOf(address)];
@@ -284,7 +305,7 @@ export class SlotRing {
   /** Bytes of its compressed pages as encoded (lengths and table included). */
   get compressedBytes(): number {
     if (this.#table === 0) return 0;
-    return 4 * this.#pageCount + 2 * this.#compressed + this.#encodedBytes;
+    return 4 * this.#tableEntries + 2 * this.#compressed + this.#encodedBytes;
   }
 
   /** Pages: raw, compressed (and the slots they hold), not allocated. */

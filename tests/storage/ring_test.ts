@@ -31,6 +31,24 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
     });
   });
 
+  await t.step("the page table grows with the pages compressed", () => {
+    const r = new SlotRing(3600); // 29 pages
+    // a constant: 7 bytes a page; a block is the page and its u16 length
+    for (let s = 0; s <= PAGE_SLOTS; s++) r.set(s, sn(5));
+    // page 0 compressed: a table of 1 entry (4 bytes)
+    assertEquals(r.compressedBytes, 4 + 2 + 7);
+    assertEquals(r.bytes, 16 + 16 + PAGE_SLOTS * 4);
+    for (let s = 0; s <= 5 * PAGE_SLOTS; s++) r.set(s, sn(5));
+    // pages 0-4 compressed: 8 entries (1, 2, 4, 8 as they came)
+    assertEquals(r.compressedBytes, 8 * 4 + 5 * (2 + 7));
+    assertEquals(r.bytes, 32 + 5 * 16 + PAGE_SLOTS * 4);
+    for (let s = 0; s < 3600; s++) r.set(s, sn(5));
+    r.set(0, sn(5));
+    // every page but page 0 (raw): 29 entries at most
+    assertEquals(r.compressedBytes, 29 * 4 + 28 * (2 + 7));
+    for (let s = 0; s < 3600; s++) assertEquals(r.get(s), sn(5));
+  });
+
   await t.step("laps, replays into compressed pages, and clear", () => {
     const entries = 300; // 3 pages, the last one of 44 slots
     const r = new SlotRing(entries);
