@@ -24,6 +24,7 @@ import { parseConfig } from "../lib/config/mod.ts";
 import { Agent } from "../lib/agent.ts";
 import { Logger, memorySink } from "../lib/log.ts";
 import { aggregate } from "../lib/storage/query.ts";
+import { arenaBytes } from "../lib/storage/arena.ts";
 import { Database } from "../lib/storage/rrd.ts";
 import type { Host } from "../lib/storage/rrd.ts";
 import { startNetdata } from "../tests/helpers/servers.ts";
@@ -150,11 +151,18 @@ async function reportSynthetic(jitterMs: number) {
   const afterHour = await heldBytes() - held0;
   collect(7200);
   const afterThree = await heldBytes() - held0;
+  const arena = arenaBytes();
   console.log(
     `  the same after 3 hours (3 laps of every ring): ${
       (afterThree / 1048576).toFixed(1)
-    } MiB held (${(afterHour / 1048576).toFixed(1)} after the first)`,
+    } MiB held (${
+      (afterHour / 1048576).toFixed(1)
+    } after the first); the arena of compressed pages ${
+      (arena.total / 1048576).toFixed(1)
+    } MiB, ${(arena.free / 1048576).toFixed(1)} of it free`,
   );
+  // Its rings are not cleared: their blocks stay taken, so the next run's
+  // memory is its own, not this one's free blocks reused.
 }
 {
   const { charts, T0, ms } = await reportSynthetic(0);

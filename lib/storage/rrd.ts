@@ -768,6 +768,11 @@ export class Database {
     const h = this.#hosts.get(machineGuid);
     if (!h || h.isLocal) return false;
     h.observeCompletions(undefined);
+    // its pages back to the slabs and the arena (shared by every ring:
+    // a ring no longer referenced does not give them back)
+    for (const c of h.charts.values()) {
+      for (const d of c.dimensions) d.ring.clear();
+    }
     return this.#hosts.delete(machineGuid);
   }
 

@@ -2,7 +2,12 @@ import { assert, assertAlmostEquals, assertEquals } from "../helpers/assert.ts";
 import { Chart, Database } from "../../lib/storage/rrd.ts";
 import type { Algorithm } from "../../lib/storage/rrd.ts";
 import { valueAt } from "../../lib/storage/query.ts";
-import { SN_FLAG_RESET } from "../../lib/storage/storage_number.ts";
+import {
+  packStorageNumber,
+  SN_FLAG_RESET,
+} from "../../lib/storage/storage_number.ts";
+import { arenaBytes } from "../../lib/storage/arena.ts";
+import { slabPages } from "../../lib/storage/ring.ts";
 
 const S = 1_000_000; // microseconds per second
 
@@ -252,11 +257,20 @@ Deno.test("the database frees received hosts", async (t) => {
       const db = new Database({ hostname: "parent" });
       const guid = "00000000-0000-4000-8000-000000000001";
       const h = db.addHost({ hostname: "child", machineGuid: guid });
-      h.addChart({ id: "t.c", updateEverySec: 1, history: 5 }).addDimension(
-        "d",
-      );
+      const c = h.addChart({ id: "t.c", updateEverySec: 1, history: 300 });
+      const d = c.addDimension("d");
+      // 2 pages compressed (a constant: 7 bytes, a 16-byte block each),
+      // one raw
+      for (let s = 0; s < 260; s++) d.ring.set(s, packStorageNumber(5));
+      assertEquals(d.ring.pageCounts().compressed, 2);
+      const arena = arenaBytes().free;
+      const slabs = slabPages().free;
       assertEquals(db.size, 2);
       assertEquals(db.removeHost(guid), true);
+      // its blocks (2 pages, the table) back in the arena, its raw page in
+      // the slabs
+      assertEquals(arenaBytes().free, arena + 16 + 16 + 16);
+      assertEquals(slabPages().free, slabs + 1);
       assertEquals([db.size, db.host(guid), db.hostByName("child")], [
         1,
         undefined,
