@@ -6,10 +6,14 @@
  */
 
 import process from "node:process";
+import { arenaBytes, PAGE_SLOTS, slabPages } from "../storage/mod.ts";
 import type { Database } from "../storage/rrd.ts";
 import type { Collector, Durations } from "./collector.ts";
 
-/** Writes netdata.server_cpu, netdata.memory, netdata.collectors_duration, netdata.db. */
+/**
+ * Writes netdata.server_cpu, netdata.memory, netdata.collectors_duration,
+ * netdata.db, netdata.db_memory.
+ */
 export class SelfCollector implements Collector {
   readonly name = "netdata monitoring";
   readonly updateEverySec: number;
@@ -112,6 +116,29 @@ export class SelfCollector implements Collector {
     db.addDimension("charts").set(charts, nowMs);
     db.addDimension("dimensions").set(dims, nowMs);
     db.done(ut);
+
+    // what the pages of every ring take: compressed (the arena's blocks),
+    // raw (the pages being written, in slabs), and free in both
+    const arena = arenaBytes();
+    const slab = slabPages();
+    const pageBytes = PAGE_SLOTS * 4;
+    const pages = this.#chart(
+      "netdata.db_memory",
+      "skiff database pages",
+      "MiB",
+      130400,
+      "stacked",
+    );
+    pages.addDimension("compressed", mib).set(arena.total - arena.free, nowMs);
+    pages.addDimension("raw", mib).set(
+      (slab.carved - slab.free) * pageBytes,
+      nowMs,
+    );
+    pages.addDimension("free", mib).set(
+      arena.free + slab.free * pageBytes,
+      nowMs,
+    );
+    pages.done(ut);
     return Promise.resolve();
   }
 }
