@@ -42,6 +42,23 @@ function writeVarint(out: Uint8Array, at: number, x: number): number {
   return at;
 }
 
+/** Where the varint {@link readVarint} read last ended. */
+let varintEnd = 0;
+
+/** The varint at `bytes[at]`; it ends at {@link varintEnd}. */
+function readVarint(bytes: Uint8Array, at: number): number {
+  let x = 0;
+  let scale = 1;
+  for (;;) {
+    const b = bytes[at++];
+    x += (b & 127) * scale;
+    if (b < 128) break;
+    scale *= 128;
+  }
+  varintEnd = at;
+  return x;
+}
+
 function varintBytes(x: number): number {
   let n = 1;
   while (x >= 128) {
@@ -184,14 +201,8 @@ function decodeDeltas(
   let i = outStart;
   const end = outStart + length;
   while (i < end) {
-    let x = 0;
-    let scale = 1;
-    for (;;) {
-      const b = bytes[at++];
-      x += (b & 127) * scale;
-      if (b < 128) break;
-      scale *= 128;
-    }
+    const x = readVarint(bytes, at);
+    at = varintEnd;
     if (x % 2 === 1) {
       // bounded by the page, so even a damaged page decodes in bounded time
       for (let n = Math.min((x - 1) / 2, end - i); n > 0; n--) {
@@ -216,15 +227,8 @@ function decodeBits(
   start: number,
   outStart: number,
 ): void {
-  let at = start;
-  let min = 0;
-  let scale = 1;
-  for (;;) {
-    const b = bytes[at++];
-    min += (b & 127) * scale;
-    if (b < 128) break;
-    scale *= 128;
-  }
+  const min = readVarint(bytes, start);
+  let at = varintEnd;
   const width = bytes[at++];
   const end = outStart + length;
   if (width === 0) {
