@@ -80,9 +80,10 @@ export function allocate(bytes: number): number {
     return free;
   }
   const chunkUnits = CHUNK_BYTES >>> UNIT_SHIFT;
-  if (units > chunkUnits) {
+  if (units > chunkUnits && carving >= 0) {
     // a block of its own (a page table of a history of over 2 million
-    // slots): given back to the free list of its size like the others
+    // slots): given back to the free list of its size like the others.
+    // Never chunk 0, so never address 0: chunk 0 is carved first.
     return newChunk(units) * (1 << CHUNK_UNIT_BITS);
   }
   if (carving < 0 || carvedUnits + units > carvingUnits) {
@@ -98,6 +99,7 @@ export function allocate(bytes: number): number {
     // unit 0 of chunk 0 would be address 0: skipped
     carvedUnits = carving === 0 ? 1 : 0;
     carvingUnits = chunkUnits;
+    if (units > chunkUnits) return allocate(bytes);
   }
   const address = carving * (1 << CHUNK_UNIT_BITS) + carvedUnits;
   carvedUnits += units;

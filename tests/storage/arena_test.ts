@@ -76,4 +76,18 @@ Deno.test("the storage arena: blocks in shared chunks", async (t) => {
     release(a, CHUNK_BYTES + 10);
     assertEquals(allocate(CHUNK_BYTES + 1), a);
   });
+
+  await t.step(
+    "a first block larger than a chunk is not address 0",
+    async () => {
+      // a module of its own, so an arena with nothing carved yet
+      const fresh = await import("../../lib/storage/arena.ts?first-block");
+      const a = fresh.allocate(CHUNK_BYTES + 1);
+      assert(a !== 0);
+      assertEquals(fresh.byteOffset(a), 0);
+      // chunk 0 was carved first (its unit 0 never handed out)
+      assertEquals(fresh.chunkOf(a), 1);
+      assertEquals(fresh.allocate(16) !== 0, true);
+    },
+  );
 });
