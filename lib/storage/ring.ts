@@ -83,6 +83,16 @@ function givePage(n: number): void {
   freePages.push(n);
 }
 
+/** A compressed page's block: its encoded length (a u16), then its bytes. */
+const LENGTH_BYTES = 2;
+
+/** The encoded length of the page in block `address`. */
+function encodedLength(address: number): number {
+  const b = chunkBytes[chunkOf(address)];
+  const at = byteOffset(address);
+  return b[at] | (b[at + 1] << 8);
+}
+
 /** Raw pages carved from slabs so far, and how many are free. */
 export function slabPages(): { carved: number; free: number } {
   return { carved: carvedPages, free: freePages.length };
@@ -151,7 +161,7 @@ export class SlotRing {
       chunkBytes[chunkOf(address)],
       out,
       this.#length(index),
-      byteOffset(address) + 2,
+      byteOffset(address) + LENGTH_BYTES,
       outStart,
     );
   }
@@ -227,12 +237,12 @@ export class SlotRing {
     this.#dropRaw();
     if (empty) return;
     if (index >= this.#tableEntries) this.#growTable(index);
-    const address = allocate(n + 2);
+    const address = allocate(n + LENGTH_BYTES);
     const bytes = chunkBytes[chunkOf(address)];
     const at = byteOffset(address);
     bytes[at] = n & 255;
     bytes[at + 1] = n >>> 8;
-    bytes.set(scratch.subarray(0, n), at + 2);
+    bytes.set(scratch.subarray(0, n), at + LENGTH_BYTES);
     this.#setBlock(index, address);
     this.#compressed++;
     this.#encodedBytes += n;
@@ -260,10 +270,8 @@ export class SlotRing {
 
   /** Gives back page `index`'s block (`address`), and the table with the last one. */
   #free(index: number, address: number): void {
-    const bytes = chunkBytes[chunkOf(address)];
-    const at = byteOffset(address);
-    const n = bytes[at] | (bytes[at + 1] << 8);
-    release(address, n + 2);
+    const n = encodedLength(address);
+    release(address, n + LENGTH_BYTES);
     this.#setBlock(index, 0);
     this.#encodedBytes -= n;
     if (--this.#compressed === 0) {
@@ -294,9 +302,7 @@ export class SlotRing {
       for (let i = 0; i < this.#tableEntries; i++) {
         const address = this.#block(i);
         if (address === 0) continue;
-        const b = chunkBytes[chunkOf(address)];
-        const at = byteOffset(address);
-        units += unitsFor((b[at] | (b[at + 1] << 8)) + 2);
+        units += unitsFor(encodedLength(address) + LENGTH_BYTES);
       }
     }
     return units * UNIT_BYTES + (this.#rawPage >= 0 ? 4 * PAGE_SLOTS : 0);
@@ -305,7 +311,8 @@ export class SlotRing {
   /** Bytes of its compressed pages as encoded (lengths and table included). */
   get compressedBytes(): number {
     if (this.#table === 0) return 0;
-    return 4 * this.#tableEntries + 2 * this.#compressed + this.#encodedBytes;
+    return 4 * this.#tableEntries + LENGTH_BYTES * this.#compressed +
+      this.#encodedBytes;
   }
 
   /** Pages: raw, compressed (and the slots they hold), not allocated. */
