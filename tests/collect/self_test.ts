@@ -1,5 +1,7 @@
-import { assertEquals } from "../helpers/assert.ts";
+import { assert, assertEquals } from "../helpers/assert.ts";
 import { SelfCollector } from "../../lib/collect/self.ts";
+import { unitsFor } from "../../lib/storage/arena.ts";
+import { encodePage } from "../../lib/storage/page_codec.ts";
 import {
   arenaBytes,
   Database,
@@ -55,8 +57,23 @@ Deno.test("skiff's own charts", async (t) => {
       value("netdata.db_memory", "free"),
       arena.free + slab.free * PAGE_SLOTS * 4,
     );
-    // the child's 2 pages and table are in use
-    assertEquals(arena.total - arena.free >= 3 * 16, true);
+    // the child's 2 compressed pages and their table are among the blocks
+    // in use (a bound: other tests in this process may hold blocks too)
+    const childBlocks = d.ring.bytes - PAGE_SLOTS * 4;
+    // a block a page (its u16 length, then the page as encoded), and a
+    // table of 2 entries (1 unit)
+    const pageBlock = (k: number) =>
+      unitsFor(
+        encodePage(
+          Uint32Array.from(
+            { length: PAGE_SLOTS },
+            (_, s) => packStorageNumber((k * PAGE_SLOTS + s) % 7),
+          ),
+          PAGE_SLOTS,
+        ).length + 2,
+      ) * 16;
+    assertEquals(childBlocks, 16 + pageBlock(0) + pageBlock(1));
+    assert(arena.total - arena.free >= childBlocks);
   });
 
   await t.step("netdata.collectors_duration in ms", () => {

@@ -87,7 +87,8 @@ Deno.test("the storage arena: blocks in shared chunks", async (t) => {
       assertEquals(fresh.byteOffset(a), 0);
       // chunk 0 was carved first (its unit 0 never handed out)
       assertEquals(fresh.chunkOf(a), 1);
-      assertEquals(fresh.allocate(16) !== 0, true);
+      // the next block: chunk 0's unit 1
+      assertEquals(fresh.allocate(16), 1);
     },
   );
 });
