@@ -12,13 +12,31 @@
  *   few ms off its second changes its last digits, so each slot differs
  *   from the last by up to some 17 bits) costs its band's width a slot
  *   instead of a 3-byte varint; a constant page is 7 bytes.
+ * - {@link MODE_RATE}: an incremental dimension's page as the counter
+ *   deltas its values were interpolated from (lib/storage/rate_page.ts);
+ *   decoding it needs the chart's slot times. Tried only when the ring's
+ *   writer gave what it needs, and kept only when it decodes exactly.
  *
- * The encoder takes the smaller (a page of deltas is cut short as soon as
- * it is no smaller than the other). netdata 1.37's ram mode keeps 4 bytes
+ * The encoder takes the smallest (a page of deltas is cut short as soon as
+ * it is no smaller than another). netdata 1.37's ram mode keeps 4 bytes
  * a slot.
  *
  * @module
  */
+
+import { decodeRate, encodeRate, type RateInput } from "./rate_page.ts";
+import type { SlotTimes } from "./slot_times.ts";
+import {
+  bitsBytes,
+  readBits,
+  readVarint,
+  varintEnd,
+  widthOf,
+  writeBits,
+  writeVarint,
+} from "./varint_bits.ts";
+
+export type { RateInput };
 
 /** Slots a page holds at most (a power of two). */
 export const PAGE_SLOTS = 128;
@@ -26,57 +44,27 @@ export const PAGE_SLOTS = 128;
 /** Page modes: the first byte of a page. */
 export const MODE_DELTAS = 0;
 export const MODE_BITS = 1;
+export const MODE_RATE = 2;
 
 /**
  * Scratch for encoding: the mode byte, then a page of deltas (a token
  * takes at most 5 bytes).
  */
 export const scratch = new Uint8Array(1 + PAGE_SLOTS * 5 + 16);
-
-function writeVarint(out: Uint8Array, at: number, x: number): number {
-  while (x >= 128) {
-    out[at++] = (x % 128) | 128;
-    x = Math.floor(x / 128);
-  }
-  out[at++] = x;
-  return at;
-}
-
-/** Where the varint {@link readVarint} read last ended. */
-let varintEnd = 0;
-
-/** The varint at `bytes[at]`; it ends at {@link varintEnd}. */
-function readVarint(bytes: Uint8Array, at: number): number {
-  let x = 0;
-  let scale = 1;
-  for (;;) {
-    const b = bytes[at++];
-    x += (b & 127) * scale;
-    if (b < 128) break;
-    scale *= 128;
-  }
-  varintEnd = at;
-  return x;
-}
-
-function varintBytes(x: number): number {
-  let n = 1;
-  while (x >= 128) {
-    x = Math.floor(x / 128);
-    n++;
-  }
-  return n;
-}
+/** Scratch for a rate page (lib/storage/rate_page.ts): at most 4 bytes a delta. */
+const rateScratch = new Uint8Array(1 + 5 + 5 + 8 + 6 + PAGE_SLOTS * 4);
 
 /**
  * Encodes `length` slots of `raw` from `start` into {@link scratch};
  * returns the encoded length (the bytes are `scratch[0..length)` until the
- * next encode).
+ * next encode). With `rate` (an incremental dimension's page), a rate page
+ * is tried too.
  */
 export function encodeToScratch(
   raw: Uint32Array,
   length: number,
   start = 0,
+  rate?: RateInput,
 ): number {
   let min = raw[start];
   let max = min;
@@ -85,11 +73,21 @@ export function encodeToScratch(
     if (v < min) min = v;
     else if (v > max) max = v;
   }
-  const range = max - min;
-  const width = range === 0 ? 0 : 32 - Math.clz32(range);
-  const bitsLength = 2 + varintBytes(min) + Math.ceil(length * width / 8);
-  const deltasLength = encodeDeltas(raw, length, start, bitsLength);
-  if (deltasLength < bitsLength) return deltasLength;
+  const width = widthOf(max - min);
+  const bitsLength = 1 + bitsBytes(length, min, width);
+  const rateLength = rate
+    ? encodeRate(raw, length, start, rate, rateScratch, 1)
+    : -1;
+  const best = rateLength > 0 && rateLength < bitsLength
+    ? rateLength
+    : bitsLength;
+  const deltasLength = encodeDeltas(raw, length, start, best);
+  if (deltasLength < best) return deltasLength;
+  if (best === rateLength) {
+    rateScratch[0] = MODE_RATE;
+    scratch.set(rateScratch.subarray(0, rateLength));
+    return rateLength;
+  }
   return encodeBits(raw, length, start, min, width);
 }
 
@@ -140,31 +138,7 @@ function encodeBits(
   width: number,
 ): number {
   scratch[0] = MODE_BITS;
-  let at = writeVarint(scratch, 1, min);
-  scratch[at++] = width;
-  if (width === 0) return at;
-  // bits low first; at most 24 a write, so they fit a 31-bit accumulator
-  let acc = 0;
-  let n = 0;
-  const put = (x: number, bits: number) => {
-    acc |= x << n;
-    n += bits;
-    while (n >= 8) {
-      scratch[at++] = acc & 255;
-      acc >>>= 8;
-      n -= 8;
-    }
-  };
-  for (let i = 0; i < length; i++) {
-    const x = raw[start + i] - min;
-    if (width <= 24) put(x, width);
-    else {
-      put(x & 0xffff, 16);
-      put(x >>> 16, width - 16);
-    }
-  }
-  if (n > 0) scratch[at++] = acc & 255;
-  return at;
+  return writeBits(scratch, 1, raw, length, start, min, width);
 }
 
 /** Encodes `length` slots of `raw` (a copy of the encoded bytes). */
@@ -174,7 +148,8 @@ export function encodePage(raw: Uint32Array, length: number): Uint8Array {
 
 /**
  * Decodes a page that starts at `bytes[start]` into `length` slots of
- * `out` from `outStart`.
+ * `out` from `outStart`. A rate page needs its chart's slot `times` and
+ * the ring slot of its first slot.
  */
 export function decodePage(
   bytes: Uint8Array,
@@ -182,9 +157,14 @@ export function decodePage(
   length: number,
   start = 0,
   outStart = 0,
+  times?: SlotTimes,
+  firstSlot = 0,
 ): void {
-  if (bytes[start] === MODE_BITS) {
-    decodeBits(bytes, out, length, start + 1, outStart);
+  const mode = bytes[start];
+  if (mode === MODE_BITS) {
+    readBits(bytes, start + 1, out, length, outStart);
+  } else if (mode === MODE_RATE) {
+    decodeRate(bytes, start + 1, out, length, outStart, times, firstSlot);
   } else decodeDeltas(bytes, out, length, start + 1, outStart);
 }
 
@@ -217,55 +197,5 @@ function decodeDeltas(
       if (i === outStart) prevDelta = 0;
       out[i++] = prev;
     }
-  }
-}
-
-function decodeBits(
-  bytes: Uint8Array,
-  out: Uint32Array,
-  length: number,
-  start: number,
-  outStart: number,
-): void {
-  const min = readVarint(bytes, start);
-  let at = varintEnd;
-  const width = bytes[at++];
-  const end = outStart + length;
-  if (width === 0) {
-    out.fill(min, outStart, end);
-    return;
-  }
-  let acc = 0;
-  let n = 0;
-  if (width <= 24) {
-    const mask = (1 << width) - 1;
-    for (let i = outStart; i < end; i++) {
-      while (n < width) {
-        acc |= bytes[at++] << n;
-        n += 8;
-      }
-      out[i] = min + (acc & mask);
-      acc >>>= width;
-      n -= width;
-    }
-    return;
-  }
-  const high = width - 16;
-  const highMask = high >= 16 ? 0xffff : (1 << high) - 1;
-  for (let i = outStart; i < end; i++) {
-    while (n < 16) {
-      acc |= bytes[at++] << n;
-      n += 8;
-    }
-    const low = acc & 0xffff;
-    acc >>>= 16;
-    n -= 16;
-    while (n < high) {
-      acc |= bytes[at++] << n;
-      n += 8;
-    }
-    out[i] = min + low + (acc & highMask) * 65536;
-    acc >>>= high;
-    n -= high;
   }
 }

@@ -12,7 +12,11 @@
  * touches its pages as they fill; skiff keeps the same numbers, and full
  * pages at a fraction of a byte to a byte or two a point.
  *
- * The pages' codec is lib/storage/page_codec.ts.
+ * The pages' codec is lib/storage/page_codec.ts. An incremental
+ * dimension's ring (its `rate` set by the chart) also gives, with each
+ * page's first slot, the value carried into it; its full pages can then
+ * be rate pages (lib/storage/rate_page.ts), read with the chart's slot
+ * times.
  *
  * @module
  */
@@ -31,9 +35,21 @@ import {
   decodePage,
   encodeToScratch,
   PAGE_SLOTS,
+  type RateInput,
   scratch,
 } from "./page_codec.ts";
+import type { SlotTimes } from "./slot_times.ts";
 import { SN_EMPTY_SLOT } from "./storage_number.ts";
+
+/**
+ * What lets a ring keep its pages as rates (lib/storage/rate_page.ts): the
+ * chart's slot times and the dimension's current multiplier and divisor.
+ */
+export interface RateSource {
+  readonly times: SlotTimes | undefined;
+  readonly multiplier: number;
+  readonly divisor: number;
+}
 
 export { PAGE_SLOTS };
 /** log2 of {@link PAGE_SLOTS}: a slot's page is `slot >> PAGE_SHIFT`. */
@@ -63,18 +79,37 @@ export let pageStart = 0;
 const SLAB_PAGES = 256;
 const SLAB_SHIFT = 8;
 const slabs: Uint32Array[] = [];
+/**
+ * A raw page's carried value: what its writer gave with its first slot
+ * (an incremental dimension's value carried into it, for a rate page);
+ * NaN when none was given.
+ */
+const slabCarried: Float64Array[] = [];
 const freePages: number[] = [];
 let carvedPages = 0;
 
-/** A raw page (its slots empty): its number in the slabs. */
+/** A raw page (its slots empty, nothing carried): its number in the slabs. */
 function takePage(): number {
-  const free = freePages.pop();
-  if (free !== undefined) return free;
-  if (carvedPages === slabs.length * SLAB_PAGES) {
-    slabs.push(new Uint32Array(SLAB_PAGES * PAGE_SLOTS).fill(SN_EMPTY_SLOT));
+  let n = freePages.pop();
+  if (n === undefined) {
+    if (carvedPages === slabs.length * SLAB_PAGES) {
+      slabs.push(new Uint32Array(SLAB_PAGES * PAGE_SLOTS).fill(SN_EMPTY_SLOT));
+      slabCarried.push(new Float64Array(SLAB_PAGES));
+    }
+    n = carvedPages++;
   }
-  return carvedPages++;
+  slabCarried[n >> SLAB_SHIFT][n & (SLAB_PAGES - 1)] = NaN;
+  return n;
 }
+
+/** The rate page input {@link SlotRing} fills for each page it compresses. */
+const rateInput: RateInput = {
+  times: undefined as unknown as SlotTimes,
+  firstSlot: 0,
+  carried: NaN,
+  multiplier: 1,
+  divisor: 1,
+};
 
 /** Gives raw page `n` back, its slots emptied. */
 function givePage(n: number): void {
@@ -114,6 +149,8 @@ export function slabPages(): { carved: number; free: number } {
  */
 export class SlotRing {
   readonly entries: number;
+  /** Set by a chart for an incremental dimension's ring: its pages may be rate pages. */
+  rate: RateSource | undefined = undefined;
   /** The raw page's index in the ring (-1: none). */
   #rawIndex = -1;
   /** Its slots: `#slab[#rawBase .. #rawBase + PAGE_SLOTS)`, page `#rawPage`. */
@@ -163,6 +200,8 @@ export class SlotRing {
       this.#length(index),
       byteOffset(address) + LENGTH_BYTES,
       outStart,
+      this.rate?.times,
+      index << SHIFT,
     );
   }
 
@@ -193,8 +232,12 @@ export class SlotRing {
     return cacheSlots;
   }
 
-  /** Stores `sn` at `slot`; the page is compressed once its last slot is written. */
-  set(slot: number, sn: number): void {
+  /**
+   * Stores `sn` at `slot`; the page is compressed once its last slot is
+   * written. With a page's first slot, an incremental dimension gives the
+   * value `carried` into it (see lib/storage/rate_page.ts).
+   */
+  set(slot: number, sn: number, carried = NaN): void {
     const index = slot >> SHIFT;
     if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
     if (index !== this.#rawIndex) {
@@ -211,7 +254,12 @@ export class SlotRing {
       }
       this.#rawIndex = index;
     }
-    this.#slab[this.#rawBase + (slot & MASK)] = sn;
+    const at = slot & MASK;
+    if (at === 0) {
+      const n = this.#rawPage;
+      slabCarried[n >> SLAB_SHIFT][n & (SLAB_PAGES - 1)] = carried;
+    }
+    this.#slab[this.#rawBase + at] = sn;
   }
 
   /** Gives the raw page back to the slabs. */
@@ -233,7 +281,9 @@ export class SlotRing {
     for (let i = 0; i < length && empty; i++) {
       empty = slab[base + i] === SN_EMPTY_SLOT;
     }
-    const n = empty ? 0 : encodeToScratch(slab, length, base);
+    const n = empty
+      ? 0
+      : encodeToScratch(slab, length, base, this.#rateInput(index));
     this.#dropRaw();
     if (empty) return;
     if (index >= this.#tableEntries) this.#growTable(index);
@@ -246,6 +296,20 @@ export class SlotRing {
     this.#setBlock(index, address);
     this.#compressed++;
     this.#encodedBytes += n;
+  }
+
+  /** What the raw page (page `index`) needs to be tried as a rate page, if it has it. */
+  #rateInput(index: number): RateInput | undefined {
+    const rate = this.rate;
+    const n = this.#rawPage;
+    const carried = slabCarried[n >> SLAB_SHIFT][n & (SLAB_PAGES - 1)];
+    if (!rate?.times || Number.isNaN(carried)) return undefined;
+    rateInput.times = rate.times;
+    rateInput.firstSlot = index << SHIFT;
+    rateInput.carried = carried;
+    rateInput.multiplier = rate.multiplier;
+    rateInput.divisor = rate.divisor;
+    return rateInput;
   }
 
   /** A page table with an entry for page `index` (the entries kept). */

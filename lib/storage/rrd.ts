@@ -17,6 +17,7 @@ import {
   SN_FLAG_RESET,
 } from "./storage_number.ts";
 import { SlotRing } from "./ring.ts";
+import { NOT_REPLAYABLE, SlotTimes } from "./slot_times.ts";
 
 const USEC_PER_SEC = 1_000_000;
 const U64 = 2 ** 64;
@@ -63,6 +64,8 @@ export class Dimension {
   obsolete = false;
   /** Stored points, one per slot, as packed storage numbers (paged, compressed when full). */
   readonly ring: SlotRing;
+  /** Its chart's slot times (lib/storage/slot_times.ts): its ring's rate pages need them. */
+  readonly times: SlotTimes | undefined;
 
   collectedValue = 0;
   lastCollectedValue = 0;
@@ -83,6 +86,8 @@ export class Dimension {
       multiplier?: number;
       divisor?: number;
       entries: number;
+      /** The chart's slot times: an incremental dimension's pages may then be rate pages. */
+      times?: SlotTimes;
     },
   ) {
     this.id = id;
@@ -91,6 +96,8 @@ export class Dimension {
     this.multiplier = options.multiplier || 1;
     this.divisor = options.divisor || 1;
     this.ring = new SlotRing(options.entries);
+    this.times = options.times;
+    if (options.times) this.ring.rate = this;
   }
 
   /**
@@ -190,6 +197,8 @@ export class Chart {
   counterDone = 0;
   /** Ring index the next point is written to. */
   currentEntry = 0;
+  /** Each slot's collection times, for its incremental dimensions' rate pages. */
+  readonly times: SlotTimes;
 
   constructor(def: ChartDefinition) {
     const dot = def.id.indexOf(".");
@@ -210,6 +219,7 @@ export class Chart {
     this.priority = def.priority ?? 1000;
     this.updateEverySec = def.updateEverySec;
     this.entries = Math.max(5, def.history);
+    this.times = new SlotTimes(this.entries, this.updateEverySec);
     this.plugin = def.plugin ?? "";
     this.module = def.module ?? "";
     this.detail = def.detail ?? false;
@@ -238,7 +248,11 @@ export class Chart {
       if (options.divisor) existing.divisor = options.divisor;
       return existing;
     }
-    const d = new Dimension(id, { ...options, entries: this.entries });
+    const d = new Dimension(id, {
+      ...options,
+      entries: this.entries,
+      times: this.times,
+    });
     // As rrddim_add: a store_first chart counts a new dimension as collected.
     if (this.storeFirst) d.collectionsCounter = 1;
     this.dimensions.push(d);
@@ -298,6 +312,8 @@ export class Chart {
     for (; steps > 0; steps--) {
       slot = this.currentEntry;
       for (const d of this.dimensions) d.ring.set(slot, SN_EMPTY_SLOT);
+      // after the rings: a rate page never outlives the times it was checked against
+      this.times.forget(slot);
       this.currentEntry = slot + 1 >= this.entries ? 0 : slot + 1;
       this.counter++;
     }
@@ -552,6 +568,12 @@ export class Chart {
     let flags = hasReset ? SN_DEFAULT_FLAGS | SN_FLAG_RESET : SN_DEFAULT_FLAGS;
     let slots = 0;
 
+    // A rate page recomputes a slot from the collection's delta when the
+    // collection made that one slot, a whole one (lib/storage/slot_times.ts).
+    const oneSlot = nextStoreUt <= nowCollectUt &&
+      nowCollectUt < nextStoreUt + ueUt && nextStoreUt - lastStoredUt >= ueUt;
+    let incremental = false;
+
     for (
       ;
       nextStoreUt <= nowCollectUt;
@@ -561,7 +583,10 @@ export class Chart {
       for (let i = 0; i < dims.length; i++) {
         const d = dims[i];
         let value: number;
+        let carried = NaN;
         if (d.algorithm === "incremental") {
+          incremental = true;
+          carried = d.lastCalculatedValue;
           value = d.calculatedValue * (nextStoreUt - lastCollectUt) /
             (nowCollectUt - lastCollectUt);
           d.calculatedValue -= value;
@@ -585,12 +610,20 @@ export class Chart {
           storeThisEntry && d.updated && d.collectionsCounter > 1 &&
           iterations < GAP_WHEN_LOST_ITERATIONS_ABOVE
         ) {
-          d.ring.set(entry, packStorageNumber(value, flags));
+          d.ring.set(entry, packStorageNumber(value, flags), carried);
           d.lastStoredValue = value;
         } else {
           d.ring.set(entry, SN_EMPTY_SLOT);
           if (storeThisEntry) d.lastStoredValue = NaN;
         }
+      }
+      // after the rings: a rate page never outlives the times it was checked against
+      if (incremental || this.times.pairs) {
+        this.times.set(
+          entry,
+          oneSlot ? nextStoreUt - lastCollectUt : NOT_REPLAYABLE,
+          nowCollectUt - lastCollectUt,
+        );
       }
       flags = SN_DEFAULT_FLAGS;
       this.counter++;
