@@ -6,15 +6,22 @@
  * 1. synthetic: `../shared/bench/synth.plugin`'s values (half the
  *    dimensions incremental counters rising 1000/s, half a sawtooth of
  *    step 7), 10,000 dimensions for 1 hour at 1 s, history 3600; collected
- *    at exact seconds, and each collection up to 1 ms off its second;
+ *    at exact seconds, each collection up to 1 ms off its second (the
+ *    slot boundary inside the jitter: half the collections make two slots
+ *    or none, which rate pages do not take), and up to 1 ms off the middle
+ *    of its second (as synth.plugin, started at any time; skiff's own
+ *    collectors run a few ms after the second, which is the same case);
  * 2. real: a netdata 1.37 child (Debian's, all its default proc charts)
  *    streams into skiff for the given seconds; its charts' pages;
  * 3. aggregate: ns per slot of `average` over compressed and raw pages;
  * 4. idle: RSS of `skiff run` with the shipped skiff.conf after 20 s.
  *
  * Bytes per point count every page a ring holds (raw 4 bytes a slot,
- * compressed as encoded) over the points stored, and over full
- * (compressed) pages alone; for the synthetic data also everything the
+ * compressed as encoded) and the charts' slot times (a chart with
+ * incremental dimensions: its collections' offsets, a ring of their own,
+ * which rate pages are read with) over
+ * the points stored, and over full (compressed) pages alone (the slot
+ * times counted there too); for the synthetic data also everything the
  * database holds (V8 heap and buffers after a GC), bookkeeping included.
  *
  * @module
@@ -38,8 +45,10 @@ function footprint(host: Host) {
   let points = 0;
   let fullBytes = 0;
   let fullPoints = 0;
+  let timesBytes = 0;
   for (const c of host.charts.values()) {
     const stored = Math.min(c.counter, c.entries);
+    timesBytes += c.times.bytes;
     for (const d of c.dimensions) {
       bytes += d.ring.bytes;
       points += stored;
@@ -47,7 +56,13 @@ function footprint(host: Host) {
       fullBytes += d.ring.compressedBytes;
     }
   }
-  return { bytes, points, fullBytes, fullPoints };
+  return {
+    bytes: bytes + timesBytes,
+    points,
+    fullBytes: fullBytes + timesBytes,
+    fullPoints,
+    timesBytes,
+  };
 }
 
 function report(name: string, f: ReturnType<typeof footprint>) {
@@ -58,7 +73,9 @@ function report(name: string, f: ReturnType<typeof footprint>) {
       (f.bytes / 1048576).toFixed(1)
     } MiB); full pages ${
       f.fullPoints ? (f.fullBytes / f.fullPoints).toFixed(3) : "-"
-    } bytes/point over ${f.fullPoints} points (raw: 4)`,
+    } bytes/point over ${f.fullPoints} points (raw: 4); the charts' slot times ${
+      (f.timesBytes / 1048576).toFixed(2)
+    } MiB of it`,
   );
 }
 
@@ -82,7 +99,7 @@ async function heldBytes(): Promise<number> {
  * collections come a few ms early or late, and netdata's interpolation to
  * the second then changes the last digits of every stored value.
  */
-function synthetic(jitterMs: number) {
+function synthetic(jitterMs: number, offsetMs = 0) {
   const db = new Database({ hostname: "synth" });
   const T0 = 1_700_000_000;
   const charts = Array.from({ length: 100 }, (_, c) => {
@@ -111,7 +128,7 @@ function synthetic(jitterMs: number) {
     for (const end = next + seconds; next < end; next++) {
       const i = next;
       for (const { chart, dims } of charts) {
-        const tUs = (T0 + i) * 1e6 + jitterUs();
+        const tUs = (T0 + i) * 1e6 + offsetMs * 1000 + jitterUs();
         for (let d = 0; d < 100; d++) {
           dims[d].set(d % 2 ? i * 1000 + d : (i * 7 + d) % 1000, tUs / 1000);
         }
@@ -124,12 +141,13 @@ function synthetic(jitterMs: number) {
   return { db, charts, T0, ms: performance.now() - start, collect };
 }
 
-async function reportSynthetic(jitterMs: number) {
+async function reportSynthetic(jitterMs: number, offsetMs = 0) {
   const held0 = await heldBytes();
-  const run = synthetic(jitterMs);
+  const run = synthetic(jitterMs, offsetMs);
   const held = await heldBytes() - held0;
+  const around = offsetMs ? `${offsetMs} ms after the second` : "the second";
   const name = jitterMs
-    ? `synthetic, collections +-${jitterMs} ms off the second`
+    ? `synthetic, collections +-${jitterMs} ms off ${around}`
     : "synthetic, 10,000 dims x 3600 s";
   report(name, footprint(run.db.localhost));
   console.log(
@@ -164,16 +182,11 @@ async function reportSynthetic(jitterMs: number) {
   // Its rings are not cleared: their blocks stay taken, so the next run's
   // memory is its own, not this one's free blocks reused.
 }
-{
-  const { charts, T0, ms } = await reportSynthetic(0);
-  console.log(
-    `  stored in ${(ms / 1000).toFixed(1)} s: ${
-      (ms * 1e6 / (3601 * 10000)).toFixed(0)
-    } ns per point (collection, interpolation, packing, paging)`,
-  );
-
-  // 3. aggregate speed: the last 10 slots (raw page) and a whole hour
-  // (compressed pages), average over every dimension
+/**
+ * 3. aggregate speed: the last 10 slots (raw page) and a whole hour
+ * (compressed pages), average over every dimension.
+ */
+function aggregateSpeed({ charts, T0 }: ReturnType<typeof synthetic>) {
   const out = { value: 0, count: 0 };
   const last = T0 + 3600;
   for (const [label, from] of [["10 s", last - 9], ["1 h", last - 3598]]) {
@@ -191,6 +204,17 @@ async function reportSynthetic(jitterMs: number) {
     const ns = (performance.now() - t0) * 1e6 / (rounds * 10000 * slots);
     console.log(`  aggregate over ${label}: ${ns.toFixed(1)} ns per slot`);
   }
+}
+// the incremental half in rate pages: decoded with the chart's slot times
+aggregateSpeed(await reportSynthetic(1, 500));
+{
+  const run = await reportSynthetic(0);
+  console.log(
+    `  stored in ${(run.ms / 1000).toFixed(1)} s: ${
+      (run.ms * 1e6 / (3601 * 10000)).toFixed(0)
+    } ns per point (collection, interpolation, packing, paging)`,
+  );
+  aggregateSpeed(run);
 }
 
 // 2. a real netdata child

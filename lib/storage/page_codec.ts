@@ -149,7 +149,7 @@ export function encodePage(raw: Uint32Array, length: number): Uint8Array {
 /**
  * Decodes a page that starts at `bytes[start]` into `length` slots of
  * `out` from `outStart`. A rate page needs its chart's slot `times` and
- * the ring slot of its first slot.
+ * its index in the ring (`page`).
  */
 export function decodePage(
   bytes: Uint8Array,
@@ -158,13 +158,13 @@ export function decodePage(
   start = 0,
   outStart = 0,
   times?: SlotTimes,
-  firstSlot = 0,
+  page = 0,
 ): void {
   const mode = bytes[start];
   if (mode === MODE_BITS) {
     readBits(bytes, start + 1, out, length, outStart);
   } else if (mode === MODE_RATE) {
-    decodeRate(bytes, start + 1, out, length, outStart, times, firstSlot);
+    decodeRate(bytes, start + 1, out, length, outStart, times, page);
   } else decodeDeltas(bytes, out, length, start + 1, outStart);
 }
 

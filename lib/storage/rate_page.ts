@@ -29,6 +29,7 @@
 import {
   packStorageNumber,
   SN_DEFAULT_FLAGS,
+  SN_EMPTY_SLOT,
   unpackStorageNumber,
 } from "./storage_number.ts";
 import type { SlotTimes } from "./slot_times.ts";
@@ -45,16 +46,17 @@ import {
 export interface RateInput {
   /** The chart's slot times. */
   times: SlotTimes;
-  /** The ring slot of the page's first slot. */
-  firstSlot: number;
+  /** The page's index in the ring. */
+  page: number;
   /** The value carried into the first slot (netdata's last calculated value). */
   carried: number;
   multiplier: number;
   divisor: number;
 }
 
-/** Deltas of the page being encoded or decoded. */
+/** Deltas, and the chart's slot offsets, of the page being encoded or decoded. */
 let deltas = new Uint32Array(128);
+let offsets = new Uint32Array(128);
 const f64 = new Float64Array(1);
 const f64Bytes = new Uint8Array(f64.buffer);
 /** The candidates tried for a slot's delta, around the nearest integer. */
@@ -87,26 +89,30 @@ export function encodeRate(
   out: Uint8Array,
   at: number,
 ): number {
-  const pairs = input.times.pairs;
   const m = input.multiplier;
   const d = input.divisor;
-  if (
-    !pairs || !isFactor(m) || !isFactor(d) || !Number.isFinite(input.carried)
-  ) {
+  if (!isFactor(m) || !isFactor(d) || !Number.isFinite(input.carried)) {
     return -1;
   }
-  if (deltas.length < length) deltas = new Uint32Array(length);
+  let prev = input.times.prevOffset(input.page);
+  if (prev < 0) return -1;
+  if (deltas.length < length) {
+    deltas = new Uint32Array(length);
+    offsets = new Uint32Array(length);
+  }
+  input.times.read(input.page, offsets);
   const ue = input.times.updateEverySec;
+  const ueUs = ue * 1_000_000;
   let carried = input.carried;
   let min = U32_MAX;
   let max = 0;
   for (let k = 0; k < length; k++) {
     const sn = raw[start + k];
-    const s = 2 * (input.firstSlot + k);
-    const a = pairs[s];
-    const b = pairs[s + 1];
-    // a = 0: the collection fell on the boundary, its delta is not in this slot
-    if (a <= 0) return -1;
+    const offset = offsets[k];
+    if (offset === SN_EMPTY_SLOT) return -1;
+    const a = ueUs - prev;
+    const b = ueUs + offset - prev;
+    prev = offset;
     const v = unpackStorageNumber(sn);
     const guess = Math.round((v * ue - carried) * b / a * d / m);
     if (!Number.isFinite(guess)) return -1;
@@ -137,8 +143,8 @@ export function encodeRate(
 
 /**
  * Decodes a rate page body at `bytes[at]` into `length` storage numbers
- * of `out` from `outStart`, its first slot being ring slot `firstSlot` of
- * the chart whose slot times are `times`.
+ * of `out` from `outStart`: page `page` of a ring of the chart whose slot
+ * times are `times`.
  */
 export function decodeRate(
   bytes: Uint8Array,
@@ -147,10 +153,10 @@ export function decodeRate(
   length: number,
   outStart: number,
   times: SlotTimes | undefined,
-  firstSlot: number,
+  page: number,
 ): void {
-  const pairs = times?.pairs;
-  if (!times || !pairs) {
+  let prev = times ? times.prevOffset(page) : -1;
+  if (!times || prev < 0) {
     throw new Error("a rate page read without its chart's slot times");
   }
   const m = unzigzag(readVarint(bytes, at));
@@ -158,14 +164,20 @@ export function decodeRate(
   at = varintEnd;
   f64Bytes.set(bytes.subarray(at, at + 8));
   let carried = f64[0];
-  if (deltas.length < length) deltas = new Uint32Array(length);
+  if (deltas.length < length) {
+    deltas = new Uint32Array(length);
+    offsets = new Uint32Array(length);
+  }
   readBits(bytes, at + 8, deltas, length, 0);
+  times.read(page, offsets);
   const ue = times.updateEverySec;
+  const ueUs = ue * 1_000_000;
   for (let k = 0; k < length; k++) {
-    const s = 2 * (firstSlot + k);
+    const offset = offsets[k];
     const cv = deltas[k] * m / d;
-    const x = cv * pairs[s] / pairs[s + 1];
+    const x = cv * (ueUs - prev) / (ueUs + offset - prev);
     out[outStart + k] = packStorageNumber((x + carried) / ue, SN_DEFAULT_FLAGS);
     carried = cv - x;
+    prev = offset;
   }
 }

@@ -105,7 +105,7 @@ function takePage(): number {
 /** The rate page input {@link SlotRing} fills for each page it compresses. */
 const rateInput: RateInput = {
   times: undefined as unknown as SlotTimes,
-  firstSlot: 0,
+  page: 0,
   carried: NaN,
   multiplier: 1,
   divisor: 1,
@@ -201,7 +201,7 @@ export class SlotRing {
       byteOffset(address) + LENGTH_BYTES,
       outStart,
       this.rate?.times,
-      index << SHIFT,
+      index,
     );
   }
 
@@ -230,6 +230,22 @@ export class SlotRing {
     cacheRing = this;
     cacheIndex = index;
     return cacheSlots;
+  }
+
+  /**
+   * Copies page `index`'s slots into `out` (the empty slot where none),
+   * not through the cache {@link page} answers from: for a reader that
+   * is itself decoding into it (a rate page reading its chart's times).
+   */
+  copyPage(index: number, out: Uint32Array): void {
+    const length = this.#length(index);
+    if (index === this.#rawIndex) {
+      out.set(this.#slab.subarray(this.#rawBase, this.#rawBase + length));
+      return;
+    }
+    const address = this.#block(index);
+    if (address === 0) out.fill(SN_EMPTY_SLOT, 0, length);
+    else this.#decode(index, address, out, 0);
   }
 
   /**
@@ -305,7 +321,7 @@ export class SlotRing {
     const carried = slabCarried[n >> SLAB_SHIFT][n & (SLAB_PAGES - 1)];
     if (!rate?.times || Number.isNaN(carried)) return undefined;
     rateInput.times = rate.times;
-    rateInput.firstSlot = index << SHIFT;
+    rateInput.page = index;
     rateInput.carried = carried;
     rateInput.multiplier = rate.multiplier;
     rateInput.divisor = rate.divisor;

@@ -303,6 +303,7 @@ export class Chart {
     let steps = this.counter === 0 ? 1 : (endSec - last) / ue;
     if (steps > this.entries) {
       for (const d of this.dimensions) d.ring.clear();
+      this.times.clear();
       this.counter += steps - this.entries;
       this.currentEntry = (this.currentEntry + steps - this.entries) %
         this.entries;
@@ -356,6 +357,7 @@ export class Chart {
       d.collectionsCounter = 0;
       d.ring.clear();
     }
+    this.times.clear();
   }
 
   /**
@@ -618,11 +620,11 @@ export class Chart {
         }
       }
       // after the rings: a rate page never outlives the times it was checked against
-      if (incremental || this.times.pairs) {
+      if (incremental || this.times.used) {
         this.times.set(
           entry,
-          oneSlot ? nextStoreUt - lastCollectUt : NOT_REPLAYABLE,
-          nowCollectUt - lastCollectUt,
+          oneSlot ? nowCollectUt - nextStoreUt : NOT_REPLAYABLE,
+          lastCollectUt - (nextStoreUt - ueUt),
         );
       }
       flags = SN_DEFAULT_FLAGS;
@@ -805,6 +807,7 @@ export class Database {
     // a ring no longer referenced does not give them back)
     for (const c of h.charts.values()) {
       for (const d of c.dimensions) d.ring.clear();
+      c.times.clear();
     }
     return this.#hosts.delete(machineGuid);
   }

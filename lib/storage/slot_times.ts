@@ -10,9 +10,18 @@
  * microseconds), the slot gets `delta * a / b` plus what the previous
  * collection left over, and leaves `delta - delta * a / b` to the next one.
  * Collections a few ms off their second change every slot's last digits:
- * stored as values that is 14 to 17 bits a slot and a dimension; kept as
- * `a` and `b` it is 8 bytes a slot for the whole chart, and a counter with
- * a steady rate needs one delta a page.
+ * stored as values that is 14 to 17 bits a slot and a dimension; kept here
+ * once for the chart, and a counter with a steady rate needs one delta a
+ * page.
+ *
+ * What is kept is each slot's offset: the time from the slot's boundary to
+ * the collection that made it (0 to `update every`), when that collection
+ * made that one slot. With consecutive slots, `a = ue - offset[s - 1]` and
+ * `b = ue + offset[s] - offset[s - 1]`; a page's first slot takes the
+ * offset before it from {@link SlotTimes.prevOffset}, kept a page. The
+ * offsets are a ring of their own (lib/storage/ring.ts), compressed a page
+ * at a time like any dimension's: a few ms of jitter is some 12 bits a
+ * slot, collections at exact times a few bytes a page.
  *
  * The chart writes a slot's times right after every dimension has written
  * that slot (which turns the page of any of them compressed as rates back
@@ -22,45 +31,75 @@
  * @module
  */
 
-/** A slot whose value a rate page can not recompute (`a` below 0). */
-export const NOT_REPLAYABLE = -1;
+import { PAGE_SHIFT, SlotRing } from "./ring.ts";
+import { SN_EMPTY_SLOT } from "./storage_number.ts";
 
-/** Times (µs) beyond an int32 are not kept: the slot is not replayable. */
-const INT32_MAX = 0x7fffffff;
+/** A slot whose value a rate page can not recompute. */
+export const NOT_REPLAYABLE = -1;
 
 /** One chart's per-slot collection times. */
 export class SlotTimes {
   readonly entries: number;
   readonly updateEverySec: number;
-  /**
-   * Slot `s` is `[2s] = a`, `[2s + 1] = b`; taken at the first slot
-   * written (a chart without incremental dimensions never takes it).
-   */
-  pairs: Int32Array | undefined = undefined;
+  /** Each slot's offset (µs); the empty slot where not replayable. */
+  readonly #offsets: SlotRing;
+  /** Each page's offset before its first slot (taken at the first write). */
+  #prev: Int32Array | undefined = undefined;
 
   constructor(entries: number, updateEverySec: number) {
     this.entries = entries;
     this.updateEverySec = updateEverySec;
+    this.#offsets = new SlotRing(entries);
+  }
+
+  /** True once a slot was written (a chart with incremental dimensions). */
+  get used(): boolean {
+    return this.#prev !== undefined;
   }
 
   /**
-   * Records slot `slot`'s times (µs): `a` from the previous collection to
-   * the slot's boundary, `b` from the previous collection to this one;
-   * a negative `a` (or either beyond an int32) marks it not replayable.
+   * Records slot `slot`'s collection: `offsetUs` from the slot's boundary
+   * to the collection (NOT_REPLAYABLE when it made other slots too), and
+   * `prevOffsetUs`, the previous collection's from the boundary before.
    */
-  set(slot: number, a: number, b: number): void {
-    const p = this.pairs ??= new Int32Array(2 * this.entries);
-    if (a < 0 || b <= 0 || a > INT32_MAX || b > INT32_MAX) {
-      p[2 * slot] = NOT_REPLAYABLE;
-      p[2 * slot + 1] = 0;
-      return;
+  set(slot: number, offsetUs: number, prevOffsetUs: number): void {
+    const ueUs = this.updateEverySec * 1_000_000;
+    const valid = (x: number) =>
+      Number.isInteger(x) && x >= 0 && x < ueUs && x < SN_EMPTY_SLOT;
+    const prev = this.#prev ??= new Int32Array(
+      Math.ceil(this.entries / (1 << PAGE_SHIFT)),
+    ).fill(NOT_REPLAYABLE);
+    this.#offsets.set(slot, valid(offsetUs) ? offsetUs : SN_EMPTY_SLOT);
+    if ((slot & ((1 << PAGE_SHIFT) - 1)) === 0) {
+      prev[slot >> PAGE_SHIFT] = valid(prevOffsetUs)
+        ? prevOffsetUs
+        : NOT_REPLAYABLE;
     }
-    p[2 * slot] = a;
-    p[2 * slot + 1] = b;
   }
 
   /** Marks slot `slot` not replayable (when it was taken). */
   forget(slot: number): void {
-    if (this.pairs) this.pairs[2 * slot] = NOT_REPLAYABLE;
+    if (this.used) this.#offsets.set(slot, SN_EMPTY_SLOT);
+  }
+
+  /** Page `index`'s offsets into `out` (the empty slot: not replayable). */
+  read(index: number, out: Uint32Array): void {
+    this.#offsets.copyPage(index, out);
+  }
+
+  /** The offset before page `index`'s first slot, or NOT_REPLAYABLE. */
+  prevOffset(index: number): number {
+    return this.#prev ? this.#prev[index] : NOT_REPLAYABLE;
+  }
+
+  /** Bytes its offsets take (see {@link SlotRing.bytes}) and the per-page array. */
+  get bytes(): number {
+    return this.#offsets.bytes + (this.#prev?.byteLength ?? 0);
+  }
+
+  /** Frees its pages. */
+  clear(): void {
+    this.#offsets.clear();
+    this.#prev?.fill(NOT_REPLAYABLE);
   }
 }

@@ -245,16 +245,22 @@ Deno.test("rate pages", async (t) => {
     const times = new SlotTimes(PAGE_SLOTS, 1);
     const raw = new Uint32Array(PAGE_SLOTS);
     let carried = 0;
+    // collections 500 ms after each second and 1 µs later each time; the
+    // one before slot 0 at 499,999 µs
+    let prev = 499_999;
     for (let s = 0; s < PAGE_SLOTS; s++) {
-      times.set(s, 500_000 + s, 1_000_000);
-      // the values a steady 1000/s counter interpolates to, as rate_page.ts computes them
-      const x = 1000 * (500_000 + s) / 1_000_000;
+      const offset = 500_000 + s;
+      times.set(s, offset, prev);
+      // the values a steady 1000/s counter interpolates to (rrd.ts)
+      const x = 1000 * (1_000_000 - prev) / (1_000_000 + offset - prev);
       raw[s] = packStorageNumber(x + carried, SN_DEFAULT_FLAGS);
       carried = 1000 - x;
+      prev = offset;
     }
+    assertEquals(times.prevOffset(0), 499_999);
     const n = encodeToScratch(raw, PAGE_SLOTS, 0, {
       times,
-      firstSlot: 0,
+      page: 0,
       carried: 0,
       multiplier: 1,
       divisor: 1,
@@ -272,7 +278,7 @@ Deno.test("rate pages", async (t) => {
     raw[77]++;
     encodeToScratch(raw, PAGE_SLOTS, 0, {
       times,
-      firstSlot: 0,
+      page: 0,
       carried: 0,
       multiplier: 1,
       divisor: 1,
@@ -287,11 +293,14 @@ Deno.test("rate pages", async (t) => {
       for (let i = 0; i < 200; i++) {
         collect([a], (T0 + i) * 1e6 + 500_000, [i]);
       }
-      assertEquals(a.chart.times.pairs, undefined);
+      assertEquals(a.chart.times.used, false);
+      assertEquals(a.chart.times.bytes, 0);
       const b = chart(300, [["x", "incremental", 1, 1]], true);
       collect([b], T0 * 1e6 + 500_000, [1]);
       collect([b], (T0 + 1) * 1e6 + 500_000, [2]);
-      assertEquals(b.chart.times.pairs?.length, 2 * 300);
+      assertEquals(b.chart.times.used, true);
+      // a raw page of offsets, and the offset before each of 3 pages
+      assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4 * 3);
     },
   );
 });
