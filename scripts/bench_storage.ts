@@ -21,7 +21,7 @@
  * incremental dimensions: its collections' offsets, a ring of their own,
  * which rate pages are read with) over
  * the points stored, and over full (compressed) pages alone (the slot
- * times counted there too); for the synthetic data also everything the
+ * times' compressed pages counted there too); for the synthetic data also everything the
  * database holds (V8 heap and buffers after a GC), bookkeeping included.
  *
  * @module
@@ -46,9 +46,11 @@ function footprint(host: Host) {
   let fullBytes = 0;
   let fullPoints = 0;
   let timesBytes = 0;
+  let timesFullBytes = 0;
   for (const c of host.charts.values()) {
     const stored = Math.min(c.counter, c.entries);
     timesBytes += c.times.bytes;
+    timesFullBytes += c.times.compressedBytes;
     for (const d of c.dimensions) {
       bytes += d.ring.bytes;
       points += stored;
@@ -59,7 +61,7 @@ function footprint(host: Host) {
   return {
     bytes: bytes + timesBytes,
     points,
-    fullBytes: fullBytes + timesBytes,
+    fullBytes: fullBytes + timesFullBytes,
     fullPoints,
     timesBytes,
   };

@@ -51,6 +51,11 @@ export const MODE_RATE = 2;
  * takes at most 5 bytes).
  */
 export const scratch = new Uint8Array(1 + PAGE_SLOTS * 5 + 16);
+/**
+ * The smallest rate page: the mode, a multiplier and a divisor of one byte,
+ * the carried float64, one delta's varint and width.
+ */
+const RATE_MIN_BYTES = 1 + 1 + 1 + 8 + 1 + 1;
 /** Scratch for a rate page (lib/storage/rate_page.ts): at most 4 bytes a delta. */
 const rateScratch = new Uint8Array(1 + 5 + 5 + 8 + 6 + PAGE_SLOTS * 4);
 
@@ -75,19 +80,18 @@ export function encodeToScratch(
   }
   const width = widthOf(max - min);
   const bitsLength = 1 + bitsBytes(length, min, width);
-  const rateLength = rate
-    ? encodeRate(raw, length, start, rate, rateScratch, 1)
-    : -1;
-  const best = rateLength > 0 && rateLength < bitsLength
-    ? rateLength
-    : bitsLength;
-  const deltasLength = encodeDeltas(raw, length, start, best);
-  if (deltasLength < best) return deltasLength;
-  if (best === rateLength) {
-    rateScratch[0] = MODE_RATE;
-    scratch.set(rateScratch.subarray(0, rateLength));
-    return rateLength;
+  const deltasLength = encodeDeltas(raw, length, start, bitsLength);
+  const best = Math.min(deltasLength, bitsLength);
+  // a rate page is tried only where it can be smaller
+  if (rate && best > RATE_MIN_BYTES) {
+    const rateLength = encodeRate(raw, length, start, rate, rateScratch, 1);
+    if (rateLength > 0 && rateLength < best) {
+      rateScratch[0] = MODE_RATE;
+      scratch.set(rateScratch.subarray(0, rateLength));
+      return rateLength;
+    }
   }
+  if (deltasLength < bitsLength) return deltasLength;
   return encodeBits(raw, length, start, min, width);
 }
 

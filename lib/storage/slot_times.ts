@@ -97,6 +97,11 @@ export class SlotTimes {
     return this.#offsets.bytes + (this.#prev?.byteLength ?? 0);
   }
 
+  /** Bytes of its compressed pages (see {@link SlotRing.compressedBytes}) and the per-page array. */
+  get compressedBytes(): number {
+    return this.#offsets.compressedBytes + (this.#prev?.byteLength ?? 0);
+  }
+
   /** Frees its pages. */
   clear(): void {
     this.#offsets.clear();
