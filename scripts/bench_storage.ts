@@ -46,6 +46,8 @@ function footprint(host: Host) {
   let fullBytes = 0;
   let fullPoints = 0;
   let timesBytes = 0;
+  let incrementalPages = 0;
+  let ratePages = 0;
   let timesFullBytes = 0;
   for (const c of host.charts.values()) {
     const stored = Math.min(c.counter, c.entries);
@@ -54,7 +56,10 @@ function footprint(host: Host) {
     for (const d of c.dimensions) {
       bytes += d.ring.bytes;
       points += stored;
-      fullPoints += d.ring.pageCounts().compressedSlots;
+      const pages = d.ring.pageCounts();
+      fullPoints += pages.compressedSlots;
+      if (d.algorithm === "incremental") incrementalPages += pages.compressed;
+      ratePages += pages.rate;
       fullBytes += d.ring.compressedBytes;
     }
   }
@@ -64,6 +69,8 @@ function footprint(host: Host) {
     fullBytes: fullBytes + timesFullBytes,
     fullPoints,
     timesBytes,
+    incrementalPages,
+    ratePages,
   };
 }
 
@@ -77,7 +84,7 @@ function report(name: string, f: ReturnType<typeof footprint>) {
       f.fullPoints ? (f.fullBytes / f.fullPoints).toFixed(3) : "-"
     } bytes/point over ${f.fullPoints} points (raw: 4); the charts' slot times ${
       (f.timesBytes / 1048576).toFixed(2)
-    } MiB of it`,
+    } MiB of it; ${f.ratePages} of the incremental dimensions' ${f.incrementalPages} full pages are rate pages`,
   );
 }
 

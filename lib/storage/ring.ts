@@ -34,6 +34,7 @@ import {
 import {
   decodePage,
   encodeToScratch,
+  MODE_RATE,
   PAGE_SLOTS,
   type RateInput,
   scratch,
@@ -395,19 +396,26 @@ export class SlotRing {
       this.#encodedBytes;
   }
 
-  /** Pages: raw, compressed (and the slots they hold), not allocated. */
+  /** Pages: raw, compressed (the slots they hold, how many are rate pages), not allocated. */
   pageCounts(): {
     raw: number;
     compressed: number;
     compressedSlots: number;
+    /** Compressed pages that are rate pages. */
+    rate: number;
     none: number;
   } {
-    const c = { raw: 0, compressed: 0, compressedSlots: 0, none: 0 };
+    const c = { raw: 0, compressed: 0, compressedSlots: 0, rate: 0, none: 0 };
     for (let i = 0; i < this.#pageCount; i++) {
+      const address = this.#block(i);
       if (i === this.#rawIndex) c.raw++;
-      else if (this.#block(i) !== 0) {
+      else if (address !== 0) {
         c.compressed++;
         c.compressedSlots += this.#length(i);
+        const mode = chunkBytes[chunkOf(address)][
+          byteOffset(address) + LENGTH_BYTES
+        ];
+        if (mode === MODE_RATE) c.rate++;
       } else c.none++;
     }
     return c;

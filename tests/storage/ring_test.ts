@@ -27,6 +27,7 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
       raw: 1,
       compressed: 0,
       compressedSlots: 0,
+      rate: 0,
       none: 28,
     });
   });
@@ -65,6 +66,7 @@ Deno.test("the slot ring: pages on first write, compressed when full", async (t)
       raw: 1,
       compressed: 2,
       compressedSlots: 128 + 44,
+      rate: 0,
       none: 0,
     });
     // a replay rewrites a slot of a compressed page; its neighbours stay
