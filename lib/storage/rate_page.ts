@@ -174,6 +174,10 @@ export function decodeRate(
   const ueUs = ue * 1_000_000;
   for (let k = 0; k < length; k++) {
     const offset = offsets[k];
+    // the chart keeps a page's times while a rate page needs them
+    if (offset === SN_EMPTY_SLOT) {
+      throw new Error(`a rate page's slot times are gone (page ${page})`);
+    }
     const cv = deltas[k] * m / d;
     const x = cv * (ueUs - prev) / (ueUs + offset - prev);
     out[outStart + k] = packStorageNumber((x + carried) / ue, SN_DEFAULT_FLAGS);

@@ -103,6 +103,9 @@ function takePage(): number {
   return n;
 }
 
+/** Rate pages made so far, by every ring (a chart reads it around a slot's writes). */
+export let ratePagesMade = 0;
+
 /** The rate page input {@link SlotRing} fills for each page it compresses. */
 const rateInput: RateInput = {
   times: undefined as unknown as SlotTimes,
@@ -310,6 +313,7 @@ export class SlotRing {
     bytes[at] = n & 255;
     bytes[at + 1] = n >>> 8;
     bytes.set(scratch.subarray(0, n), at + LENGTH_BYTES);
+    if (scratch[0] === MODE_RATE) ratePagesMade++;
     this.#setBlock(index, address);
     this.#compressed++;
     this.#encodedBytes += n;
@@ -360,6 +364,16 @@ export class SlotRing {
       this.#table = 0;
       this.#tableEntries = 0;
     }
+  }
+
+  /** Empties page `index`'s slots (and frees it). */
+  clearPage(index: number): void {
+    if (index === this.#rawIndex) this.#dropRaw();
+    else {
+      const address = this.#block(index);
+      if (address !== 0) this.#free(index, address);
+    }
+    if (cacheRing === this && cacheIndex === index) cacheRing = undefined;
   }
 
   /** Empties every slot (and frees every page). */

@@ -61,20 +61,47 @@ export class SlotTimes {
    * Records slot `slot`'s collection: `offsetUs` from the slot's boundary
    * to the collection (NOT_REPLAYABLE when it made other slots too), and
    * `prevOffsetUs`, the previous collection's from the boundary before.
+   * At a page's first slot, `ratePagesMade` says whether the chart's
+   * dimensions just made rate pages of the page before: if none did, its
+   * times are dropped, not kept (nothing will read them).
    */
-  set(slot: number, offsetUs: number, prevOffsetUs: number): void {
+  set(
+    slot: number,
+    offsetUs: number,
+    prevOffsetUs: number,
+    ratePagesMade: boolean,
+  ): void {
     const ueUs = this.updateEverySec * 1_000_000;
     const valid = (x: number) =>
       Number.isInteger(x) && x >= 0 && x < ueUs && x < SN_EMPTY_SLOT;
-    const prev = this.#prev ??= new Int32Array(
-      Math.ceil(this.entries / (1 << PAGE_SHIFT)),
-    ).fill(NOT_REPLAYABLE);
-    this.#offsets.set(slot, valid(offsetUs) ? offsetUs : SN_EMPTY_SLOT);
     if ((slot & ((1 << PAGE_SHIFT) - 1)) === 0) {
-      prev[slot >> PAGE_SHIFT] = valid(prevOffsetUs)
+      const page = slot >> PAGE_SHIFT;
+      if (!ratePagesMade) {
+        this.#offsets.clearPage(page > 0 ? page - 1 : this.#pages() - 1);
+      }
+      this.#prevFor(page)[page] = valid(prevOffsetUs)
         ? prevOffsetUs
         : NOT_REPLAYABLE;
     }
+    this.#prevFor(0);
+    this.#offsets.set(slot, valid(offsetUs) ? offsetUs : SN_EMPTY_SLOT);
+  }
+
+  #pages(): number {
+    return Math.ceil(this.entries / (1 << PAGE_SHIFT));
+  }
+
+  /** The per-page array, grown (in powers of two) to hold page `page`. */
+  #prevFor(page: number): Int32Array {
+    const old = this.#prev;
+    if (old && page < old.length) return old;
+    let n = 1;
+    while (n <= page) n *= 2;
+    const grown = new Int32Array(Math.min(n, this.#pages())).fill(
+      NOT_REPLAYABLE,
+    );
+    if (old) grown.set(old);
+    return this.#prev = grown;
   }
 
   /** Marks slot `slot` not replayable (when it was taken). */
@@ -89,7 +116,8 @@ export class SlotTimes {
 
   /** The offset before page `index`'s first slot, or NOT_REPLAYABLE. */
   prevOffset(index: number): number {
-    return this.#prev ? this.#prev[index] : NOT_REPLAYABLE;
+    const prev = this.#prev;
+    return prev && index < prev.length ? prev[index] : NOT_REPLAYABLE;
   }
 
   /** Bytes its offsets take (see {@link SlotRing.bytes}) and the per-page array. */

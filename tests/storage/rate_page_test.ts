@@ -247,7 +247,7 @@ Deno.test("rate pages", async (t) => {
     let prev = 499_999;
     for (let s = 0; s < PAGE_SLOTS; s++) {
       const offset = 500_000 + s;
-      times.set(s, offset, prev);
+      times.set(s, offset, prev, true);
       // the values a steady 1000/s counter interpolates to (rrd.ts)
       const x = 1000 * (1_000_000 - prev) / (1_000_000 + offset - prev);
       raw[s] = packStorageNumber(x + carried, SN_DEFAULT_FLAGS);
@@ -296,8 +296,23 @@ Deno.test("rate pages", async (t) => {
       collect([b], T0 * 1e6 + 500_000, [1]);
       collect([b], (T0 + 1) * 1e6 + 500_000, [2]);
       assertEquals(b.chart.times.used, true);
-      // a raw page of offsets, and the offset before each of 3 pages
+      // a raw page of offsets, and the offset before page 0
+      assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4);
+      // a counter that does not move: its pages are 7 bytes of bits, no
+      // rate pages, so the chart keeps no times for them
+      for (let i = 2; i < 2 * PAGE_SLOTS + 10; i++) {
+        collect([b], (T0 + i) * 1e6 + 500_000, [2]);
+      }
+      assertEquals(b.dims[0].ring.pageCounts(), {
+        raw: 1,
+        compressed: 2,
+        compressedSlots: 2 * PAGE_SLOTS,
+        rate: 0,
+        none: 0,
+      });
+      // the raw page, and the offsets before pages 0 to 2 (the ring's 3)
       assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4 * 3);
+      assertEquals(b.chart.times.compressedBytes, 4 * 3);
     },
   );
 });
