@@ -5,12 +5,12 @@
  * slot's boundary (lib/storage/rrd.ts, `Chart.done`):
  *
  *     cv    = delta * multiplier / divisor
- *     x     = cv * a / b            (a, b: the chart's SlotTimes)
+ *     x     = cv * a / b     (a, b: from the chart's SlotTimes, µs)
  *     value = (x + carried) / updateEvery,  packed as a storage number
  *     carried for the next slot = cv - x
  *
- * So a page is the multiplier, the divisor, the value carried into its
- * first slot (a float64), then the deltas (one a slot, packed at their
+ * So a page is the multiplier and the divisor (zigzag varints), the value
+ * carried into its first slot (a float64), then the deltas (one a slot, packed at their
  * band's bit width). A counter with a steady rate has one delta the whole
  * page: 14 bytes for 128 slots, where its values, a few ms of collection
  * jitter in their last digits, took 14 to 17 bits a slot.

@@ -21,7 +21,10 @@
  * offset before it from {@link SlotTimes.prevOffset}, kept a page. The
  * offsets are a ring of their own (lib/storage/ring.ts), compressed a page
  * at a time like any dimension's: a few ms of jitter is some 12 bits a
- * slot, collections at exact times a few bytes a page.
+ * slot, collections at exact times a few bytes a page. A page of them is
+ * kept only when the chart's dimensions made rate pages of that page: a
+ * chart whose counters never move (7-byte constant pages, no rate page
+ * smaller) keeps none.
  *
  * The chart writes a slot's times right after every dimension has written
  * that slot (which turns the page of any of them compressed as rates back
