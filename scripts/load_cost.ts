@@ -21,6 +21,8 @@ const HOT =
   "{ let s = 0; setInterval(() => { for (let i = 0; i < 1e6; i++) s += i % 7; }, 100); }";
 const TCP =
   '{ const l = Deno.listen({ hostname: "127.0.0.1", port: 0 }); (async () => { const c = await l.accept(); const b = new Uint8Array(65536); while (await c.read(b)) {} })(); const c = await Deno.connect({ hostname: "127.0.0.1", port: (l.addr as Deno.NetAddr).port }); const line = new TextEncoder().encode("a.b.c 1 2\\n"); setInterval(() => c.write(line), 10); }';
+const PROC_EVERY_SECOND =
+  '{ const files = ["stat", "meminfo", "net/dev", "diskstats", "vmstat", "loadavg", "net/snmp", "net/netstat", "uptime", "pressure/cpu", "net/sockstat", "interrupts", "softirqs", "net/snmp6", "sys/kernel/random/entropy_avail"]; const b = new Uint8Array(65536); let n = 0; setInterval(async () => { for (const f of files) { try { const h = await Deno.open("/proc/" + f); while (await h.read(b) !== null) n++; h.close(); } catch { n--; } } if (n % 5 === 0) await Deno.stdout.write(new TextEncoder().encode("x\\n")); }, 1000); }';
 const NODE_IMPORTS =
   'import process from "node:process"; import { join } from "node:path"; import { parseArgs } from "node:util"; process.cpuUsage(); join("a", "b"); void parseArgs;';
 
@@ -45,6 +47,8 @@ const CASES: Record<string, string> = {
     'setInterval(() => Deno.readFile("/proc/meminfo"), 10);',
   "what compare.sh's job uses of the above: node:process, node:path, node:util, a subprocess's stdout, a hot function, TCP":
     [NODE_IMPORTS, SUBPROCESS, HOT, TCP].join(" "),
+  "what the shipped config's idle run uses: node:process, node:path, node:util, 15 /proc files read every second, a line to stdout every 5 s":
+    [NODE_IMPORTS, PROC_EVERY_SECOND].join(" "),
 };
 
 const config = new URL("../deno.json", import.meta.url).pathname;
