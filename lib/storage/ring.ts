@@ -103,9 +103,6 @@ function takePage(): number {
   return n;
 }
 
-/** Rate pages made so far, by every ring (a chart reads it around a slot's writes). */
-export let ratePagesMade = 0;
-
 /** The rate page input {@link SlotRing} fills for each page it compresses. */
 const rateInput: RateInput = {
   times: undefined as unknown as SlotTimes,
@@ -313,7 +310,8 @@ export class SlotRing {
     bytes[at] = n & 255;
     bytes[at + 1] = n >>> 8;
     bytes.set(scratch.subarray(0, n), at + LENGTH_BYTES);
-    if (scratch[0] === MODE_RATE) ratePagesMade++;
+    // the chart keeps this page's times while a rate page needs them
+    if (scratch[0] === MODE_RATE) this.rate?.times?.keep(index);
     this.#setBlock(index, address);
     this.#compressed++;
     this.#encodedBytes += n;

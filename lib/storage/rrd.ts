@@ -16,7 +16,7 @@ import {
   SN_EMPTY_SLOT,
   SN_FLAG_RESET,
 } from "./storage_number.ts";
-import { ratePagesMade, SlotRing } from "./ring.ts";
+import { SlotRing } from "./ring.ts";
 import { NOT_REPLAYABLE, SlotTimes } from "./slot_times.ts";
 
 const USEC_PER_SEC = 1_000_000;
@@ -582,7 +582,6 @@ export class Chart {
       lastCollectUt = nextStoreUt, nextStoreUt += ueUt, iterations--
     ) {
       const entry = this.currentEntry;
-      const ratePagesBefore = ratePagesMade;
       for (let i = 0; i < dims.length; i++) {
         const d = dims[i];
         let value: number;
@@ -626,7 +625,6 @@ export class Chart {
           entry,
           oneSlot ? nowCollectUt - nextStoreUt : NOT_REPLAYABLE,
           lastCollectUt - (nextStoreUt - ueUt),
-          ratePagesMade > ratePagesBefore,
         );
       }
       flags = SN_DEFAULT_FLAGS;

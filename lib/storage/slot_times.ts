@@ -48,6 +48,8 @@ export class SlotTimes {
   readonly #offsets: SlotRing;
   /** Each page's offset before its first slot (taken at the first write). */
   #prev: Int32Array | undefined = undefined;
+  /** Each page: 1 when a rate page of it was made since its first slot. */
+  #kept: Uint8Array | undefined = undefined;
 
   constructor(entries: number, updateEverySec: number) {
     this.entries = entries;
@@ -64,46 +66,55 @@ export class SlotTimes {
    * Records slot `slot`'s collection: `offsetUs` from the slot's boundary
    * to the collection (NOT_REPLAYABLE when it made other slots too), and
    * `prevOffsetUs`, the previous collection's from the boundary before.
-   * At a page's first slot, `ratePagesMade` says whether the chart's
-   * dimensions just made rate pages of the page before: if none did, its
-   * times are dropped, not kept (nothing will read them).
+   * At a page's first slot, the page before is done: its times are dropped
+   * unless a rate page of it was made ({@link keep}); nothing else reads them.
    */
-  set(
-    slot: number,
-    offsetUs: number,
-    prevOffsetUs: number,
-    ratePagesMade: boolean,
-  ): void {
+  set(slot: number, offsetUs: number, prevOffsetUs: number): void {
     const ueUs = this.updateEverySec * 1_000_000;
     const valid = (x: number) =>
       Number.isInteger(x) && x >= 0 && x < ueUs && x < SN_EMPTY_SLOT;
     if ((slot & ((1 << PAGE_SHIFT) - 1)) === 0) {
       const page = slot >> PAGE_SHIFT;
-      if (!ratePagesMade) {
-        this.#offsets.clearPage(page > 0 ? page - 1 : this.#pages() - 1);
-      }
-      this.#prevFor(page)[page] = valid(prevOffsetUs)
-        ? prevOffsetUs
-        : NOT_REPLAYABLE;
+      const before = page > 0 ? page - 1 : this.#pages() - 1;
+      const prev = this.#perPage(page);
+      const kept = this.#kept!;
+      // (a page past the arrays was never started: nothing kept)
+      if (kept[before] !== 1) this.#offsets.clearPage(before);
+      // every rate page of this page's last lap was just decoded by its ring
+      kept[page] = 0;
+      prev[page] = valid(prevOffsetUs) ? prevOffsetUs : NOT_REPLAYABLE;
     }
-    this.#prevFor(0);
+    this.#perPage(0);
     this.#offsets.set(slot, valid(offsetUs) ? offsetUs : SN_EMPTY_SLOT);
+  }
+
+  /** A ring made a rate page of page `index`: its times are kept. */
+  keep(index: number): void {
+    this.#perPage(index);
+    this.#kept![index] = 1;
   }
 
   #pages(): number {
     return Math.ceil(this.entries / (1 << PAGE_SHIFT));
   }
 
-  /** The per-page array, grown (in powers of two) to hold page `page`. */
-  #prevFor(page: number): Int32Array {
+  /**
+   * The per-page arrays (offsets before each page, kept flags), grown in
+   * powers of two to hold page `page`; returns the offsets.
+   */
+  #perPage(page: number): Int32Array {
     const old = this.#prev;
     if (old && page < old.length) return old;
     let n = 1;
     while (n <= page) n *= 2;
-    const grown = new Int32Array(Math.min(n, this.#pages())).fill(
-      NOT_REPLAYABLE,
-    );
-    if (old) grown.set(old);
+    n = Math.min(n, this.#pages());
+    const grown = new Int32Array(n).fill(NOT_REPLAYABLE);
+    const kept = new Uint8Array(n);
+    if (old) {
+      grown.set(old);
+      kept.set(this.#kept!);
+    }
+    this.#kept = kept;
     return this.#prev = grown;
   }
 
@@ -125,17 +136,22 @@ export class SlotTimes {
 
   /** Bytes its offsets take (see {@link SlotRing.bytes}) and the per-page array. */
   get bytes(): number {
-    return this.#offsets.bytes + (this.#prev?.byteLength ?? 0);
+    return this.#offsets.bytes + this.#perPageBytes();
+  }
+
+  #perPageBytes(): number {
+    return (this.#prev?.byteLength ?? 0) + (this.#kept?.byteLength ?? 0);
   }
 
   /** Bytes of its compressed pages (see {@link SlotRing.compressedBytes}) and the per-page array. */
   get compressedBytes(): number {
-    return this.#offsets.compressedBytes + (this.#prev?.byteLength ?? 0);
+    return this.#offsets.compressedBytes + this.#perPageBytes();
   }
 
   /** Frees its pages. */
   clear(): void {
     this.#offsets.clear();
     this.#prev?.fill(NOT_REPLAYABLE);
+    this.#kept?.fill(0);
   }
 }

@@ -238,6 +238,39 @@ Deno.test("rate pages", async (t) => {
     },
   );
 
+  await t.step(
+    "a rate page made by a child's replay, between collections, keeps its times",
+    () => {
+      const dims: [string, "incremental", number, number][] = [
+        ["steady", "incremental", 1, 1],
+        ["flat", "incremental", 1, 1],
+      ];
+      const a = chart(2 * PAGE_SLOTS, dims, true);
+      const b = chart(2 * PAGE_SLOTS, dims, false);
+      const at = (i: number) => (T0 + i) * 1e6 + 400_000 + (i % 7) * 500;
+      // lap 1, then lap 2's page 0: slots 0..127 written, slot 128 not yet
+      let i = 0;
+      for (; i <= 2 * PAGE_SLOTS + PAGE_SLOTS; i++) {
+        collect([a, b], at(i), [i * 1000, 5]);
+      }
+      assertEquals(a.chart.currentEntry, PAGE_SLOTS);
+      // a replayed point of lap 1's page 1 for `steady` alone: its ring
+      // leaves page 0, a rate page made outside any collection
+      for (const t of [a, b]) {
+        const end = t.chart.lastEntrySec() -
+          (PAGE_SLOTS - 1 + 2 * PAGE_SLOTS - 200);
+        assertEquals(t.chart.replaySlot(end), 200);
+        t.dims[0].storeReplayed(200, end, 42, false);
+      }
+      assertEquals(a.dims[0].ring.pageCounts().rate, 1);
+      // the next collection starts page 1: `flat` leaves page 0 (a constant
+      // page, no rate page): page 0's times must stay for `steady`'s
+      collect([a, b], at(i), [i * 1000, 5]);
+      assertEquals(a.dims[1].ring.pageCounts().rate, 0);
+      assertEquals(assertSameSlots(a, b), 2 * 2 * PAGE_SLOTS);
+    },
+  );
+
   await t.step("a rate page is read only with its chart's slot times", () => {
     const times = new SlotTimes(PAGE_SLOTS, 1);
     const raw = new Uint32Array(PAGE_SLOTS);
@@ -247,7 +280,7 @@ Deno.test("rate pages", async (t) => {
     let prev = 499_999;
     for (let s = 0; s < PAGE_SLOTS; s++) {
       const offset = 500_000 + s;
-      times.set(s, offset, prev, true);
+      times.set(s, offset, prev);
       // the values a steady 1000/s counter interpolates to (rrd.ts)
       const x = 1000 * (1_000_000 - prev) / (1_000_000 + offset - prev);
       raw[s] = packStorageNumber(x + carried, SN_DEFAULT_FLAGS);
@@ -296,8 +329,8 @@ Deno.test("rate pages", async (t) => {
       collect([b], T0 * 1e6 + 500_000, [1]);
       collect([b], (T0 + 1) * 1e6 + 500_000, [2]);
       assertEquals(b.chart.times.used, true);
-      // a raw page of offsets, and the offset before page 0
-      assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4);
+      // a raw page of offsets, the offset before page 0 and its kept flag
+      assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4 + 1);
       // a counter that does not move: its pages are 7 bytes of bits, no
       // rate pages, so the chart keeps no times for them
       for (let i = 2; i < 2 * PAGE_SLOTS + 10; i++) {
@@ -311,8 +344,9 @@ Deno.test("rate pages", async (t) => {
         none: 0,
       });
       // the raw page, and the offsets before pages 0 to 2 (the ring's 3)
-      assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4 * 3);
-      assertEquals(b.chart.times.compressedBytes, 4 * 3);
+      // and their flags
+      assertEquals(b.chart.times.bytes, 4 * PAGE_SLOTS + 4 * 3 + 3);
+      assertEquals(b.chart.times.compressedBytes, 4 * 3 + 3);
     },
   );
 });
