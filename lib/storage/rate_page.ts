@@ -63,6 +63,38 @@ const f64Bytes = new Uint8Array(f64.buffer);
 const TRIES = [0, -1, 1, -2, 2];
 const U32_MAX = 0xffffffff;
 
+/** The scratch arrays, grown to hold `length` slots. */
+function growScratch(length: number): void {
+  if (deltas.length < length) {
+    deltas = new Uint32Array(length);
+    offsets = new Uint32Array(length);
+  }
+}
+
+/** What {@link recompute} leaves to the next slot: `cv - x`. */
+let carriedOut = 0;
+
+/**
+ * A slot's storage number from its delta, as `Chart.done` computes it
+ * (lib/storage/rrd.ts); the value it carries to the next slot is left in
+ * {@link carriedOut}. The encoder checks with it and the decoder reads
+ * with it: one piece of arithmetic, so a page decodes to what was checked.
+ */
+function recompute(
+  delta: number,
+  m: number,
+  d: number,
+  a: number,
+  b: number,
+  carried: number,
+  ue: number,
+): number {
+  const cv = delta * m / d;
+  const x = cv * a / b;
+  carriedOut = cv - x;
+  return packStorageNumber((x + carried) / ue, SN_DEFAULT_FLAGS);
+}
+
 function zigzag(x: number): number {
   return x >= 0 ? 2 * x : -2 * x - 1;
 }
@@ -96,10 +128,7 @@ export function encodeRate(
   }
   let prev = input.times.prevOffset(input.page);
   if (prev < 0) return -1;
-  if (deltas.length < length) {
-    deltas = new Uint32Array(length);
-    offsets = new Uint32Array(length);
-  }
+  growScratch(length);
   input.times.read(input.page, offsets);
   const ue = input.times.updateEverySec;
   const ueUs = ue * 1_000_000;
@@ -120,11 +149,9 @@ export function encodeRate(
     for (let t = 0; t < TRIES.length; t++) {
       const c = guess + TRIES[t];
       if (c < 0 || c > U32_MAX) continue;
-      const cv = c * m / d;
-      const x = cv * a / b;
-      if (packStorageNumber((x + carried) / ue, SN_DEFAULT_FLAGS) === sn) {
+      if (recompute(c, m, d, a, b, carried, ue) === sn) {
         found = c;
-        carried = cv - x;
+        carried = carriedOut;
         break;
       }
     }
@@ -164,10 +191,7 @@ export function decodeRate(
   at = varintEnd;
   f64Bytes.set(bytes.subarray(at, at + 8));
   let carried = f64[0];
-  if (deltas.length < length) {
-    deltas = new Uint32Array(length);
-    offsets = new Uint32Array(length);
-  }
+  growScratch(length);
   readBits(bytes, at + 8, deltas, length, 0);
   times.read(page, offsets);
   const ue = times.updateEverySec;
@@ -178,10 +202,10 @@ export function decodeRate(
     if (offset === SN_EMPTY_SLOT) {
       throw new Error(`a rate page's slot times are gone (page ${page})`);
     }
-    const cv = deltas[k] * m / d;
-    const x = cv * (ueUs - prev) / (ueUs + offset - prev);
-    out[outStart + k] = packStorageNumber((x + carried) / ue, SN_DEFAULT_FLAGS);
-    carried = cv - x;
+    const a = ueUs - prev;
+    const b = ueUs + offset - prev;
+    out[outStart + k] = recompute(deltas[k], m, d, a, b, carried, ue);
+    carried = carriedOut;
     prev = offset;
   }
 }
