@@ -11,9 +11,10 @@
  * @module
  */
 
-import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { parseOptions } from "./lib/cli_args.ts";
+import type { OptionSpecs, OptionValues } from "./lib/cli_args.ts";
 import { realClock } from "./lib/clock.ts";
+import { join } from "./lib/path.ts";
 import {
   defaultConfigText,
   effectiveConfigText,
@@ -50,7 +51,7 @@ Run "skiff COMMAND --help" for a command's options.
 
 const COMMANDS: Record<
   string,
-  { usage: string; options: Record<string, { type: "string" | "boolean" }> }
+  { usage: string; options: OptionSpecs }
 > = {
   run: {
     usage: `Usage: skiff run [--config FILE] [--log-level LEVEL]
@@ -196,7 +197,7 @@ async function permittedToRun(
   return pluginDirErrors.length === 0;
 }
 
-async function run(values: Record<string, unknown>): Promise<number> {
+async function run(values: OptionValues): Promise<number> {
   const level = values["log-level"] as string | undefined;
   if (level !== undefined && !LOG_LEVELS.includes(level as LogLevel)) {
     return usageError(
@@ -245,7 +246,7 @@ async function run(values: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function check(values: Record<string, unknown>): Promise<number> {
+async function check(values: OptionValues): Promise<number> {
   if (values.config === undefined) {
     return usageError("check needs --config FILE", COMMANDS.check.usage);
   }
@@ -269,7 +270,7 @@ async function check(values: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function permissions(values: Record<string, unknown>): Promise<number> {
+async function permissions(values: OptionValues): Promise<number> {
   if (values.config === undefined) {
     return usageError(
       "permissions needs --config FILE",
@@ -297,7 +298,7 @@ async function permissions(values: Record<string, unknown>): Promise<number> {
   return 0;
 }
 
-async function tap(values: Record<string, unknown>): Promise<number> {
+async function tap(values: OptionValues): Promise<number> {
   if (values.config === undefined) {
     return usageError("tap needs --config FILE", COMMANDS.tap.usage);
   }
@@ -409,14 +410,9 @@ export async function main(args: string[]): Promise<number> {
   }
   const spec = COMMANDS[command];
   if (!spec) return usageError(`unknown command "${command}"`, USAGE);
-  let values: Record<string, unknown>;
+  let values: OptionValues;
   try {
-    ({ values } = parseArgs({
-      args: rest,
-      options: spec.options,
-      strict: true,
-      allowPositionals: false,
-    }));
+    values = parseOptions(rest, spec.options);
   } catch (err) {
     return usageError((err as Error).message, spec.usage);
   }

@@ -19,7 +19,7 @@
  * @module
  */
 
-import { basename } from "node:path";
+import { basename } from "../path.ts";
 import { realClock, sleep } from "../clock.ts";
 import type { Clock } from "../clock.ts";
 import { KILL_COMMAND } from "../config/permissions.ts";

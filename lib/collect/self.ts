@@ -5,7 +5,7 @@
  * @module
  */
 
-import process from "node:process";
+import { cpuUsage } from "../cpu_usage.ts";
 import { arenaBytes, PAGE_SLOTS, slabPages } from "../storage/mod.ts";
 import type { Database } from "../storage/rrd.ts";
 import type { Collector, Durations } from "./collector.ts";
@@ -61,7 +61,7 @@ export class SelfCollector implements Collector {
       130000,
       "stacked",
     );
-    const usage = process.cpuUsage();
+    const usage = cpuUsage();
     cpu.addDimension("user", { algorithm: "incremental", divisor: 1000 }).set(
       usage.user,
       nowMs,

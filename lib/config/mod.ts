@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname, isAbsolute, join } from "node:path";
+import { dirname, isAbsolute, join } from "../path.ts";
 import { parseIni } from "./ini.ts";
 import type { IniDocument } from "./ini.ts";
 import {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../path.ts";
 import type { Config } from "./mod.ts";
 import { hostPort, parseBindAddress, SERVICES_FILE } from "./destination.ts";
 import { EXPORTING_CONF } from "./mod.ts";

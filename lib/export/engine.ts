@@ -7,7 +7,7 @@
  * @module
  */
 
-import process from "node:process";
+import { cpuUsage } from "../cpu_usage.ts";
 import type { Clock } from "../clock.ts";
 import { heartbeat, withTimeout } from "../clock.ts";
 import type { ExportingInstance } from "../config/mod.ts";
@@ -98,12 +98,12 @@ export class ExportEngine {
   tick(): ExportInstance[] {
     const nowMs = this.#o.clock.nowMs();
     const nowSec = Math.floor(nowMs / 1000);
-    const start = process.cpuUsage();
+    const start = cpuUsage();
     const due = this.instances.filter((i) =>
       instanceDue(nowSec, i.config.updateEverySec, this.#o.localUpdateEverySec)
     );
     for (const i of due) i.format(this.#db, nowMs);
-    const d = process.cpuUsage(start);
+    const d = cpuUsage(start);
     this.#cpuUserUs += d.user;
     this.#cpuSystemUs += d.system;
     for (const i of due) {

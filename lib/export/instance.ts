@@ -8,7 +8,7 @@
  * @module
  */
 
-import process from "node:process";
+import { cpuUsage } from "../cpu_usage.ts";
 import type { Clock } from "../clock.ts";
 import type { ExportingInstance } from "../config/mod.ts";
 import { LABEL_SOURCE_AUTO, LABEL_SOURCE_CONFIG } from "../config/mod.ts";
@@ -303,7 +303,7 @@ export class ExportInstance {
    * dropped and counted as lost. Returns the metrics formatted.
    */
   format(db: Database, nowMs: number): number {
-    const cpuStart = process.cpuUsage();
+    const cpuStart = cpuUsage();
     const before = Math.floor(nowMs / 1000);
     this.#formatWindow(db, this.#afterSec, before, nowMs);
     this.#afterSec = before;
@@ -359,7 +359,7 @@ export class ExportInstance {
   }
 
   async #flushOnce(): Promise<CycleReport> {
-    const cpuStart = process.cpuUsage();
+    const cpuStart = cpuUsage();
     const p = this.#period;
     const name = `[${this.config.section}]`;
     const responses = this.#sender.takeResponses();
@@ -503,7 +503,7 @@ export class ExportInstance {
   }
 
   #addCpu(start: { user: number; system: number }): void {
-    const d = process.cpuUsage(start);
+    const d = cpuUsage(start);
     this.#cpuUserUs += d.user;
     this.#cpuSystemUs += d.system;
   }
