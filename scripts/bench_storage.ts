@@ -14,7 +14,9 @@
  * 2. real: a netdata 1.37 child (Debian's, all its default proc charts)
  *    streams into skiff for the given seconds; its charts' pages;
  * 3. aggregate: ns per slot of `average` over compressed and raw pages;
- * 4. idle: RSS of `skiff run` with the shipped skiff.conf after 20 s.
+ * 4. idle: RSS of `skiff run` with the shipped skiff.conf after 20 s, run
+ *    from main.ts and from the bundle `deno task install` installs (run
+ *    once before, as the install does, so Deno's code cache is written).
  *
  * Bytes per point count every page a ring holds (raw 4 bytes a slot,
  * compressed as encoded) and the charts' slot times (a chart with
@@ -35,6 +37,7 @@ import { arenaBytes } from "../lib/storage/arena.ts";
 import { Database } from "../lib/storage/rrd.ts";
 import type { Host } from "../lib/storage/rrd.ts";
 import { startNetdata } from "../tests/helpers/servers.ts";
+import { bundle } from "./bundle.ts";
 import { residentMiB } from "./proc_status.ts";
 
 const realSeconds = Number(Deno.args[0] ?? 150);
@@ -262,27 +265,31 @@ try {
   console.log(`real child: not measured (${(err as Error).message})`);
 }
 
-// 4. idle RSS with the shipped config
+// 4. idle RSS with the shipped config, from main.ts and from the bundle
 {
-  const p = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--allow-all",
-      "--quiet",
-      "main.ts",
-      "run",
-      "--config",
-      "skiff.conf",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
-  await new Promise((r) => setTimeout(r, 20000));
-  const rss = (await residentMiB(p.pid)).total;
-  p.kill();
-  await p.status;
-  console.log(
-    `idle: skiff run --config skiff.conf, RSS ${rss.toFixed(1)} MiB after 20 s`,
-  );
+  const dir = await Deno.makeTempDir({ prefix: "skiff-bench-idle-" });
+  const js = await bundle(`${dir}/skiff.js`);
+  const run = (args: string[]) =>
+    new Deno.Command(Deno.execPath(), {
+      args: ["run", "--allow-all", "--quiet", ...args],
+      stdout: "null",
+      stderr: "null",
+    });
+  await run([js, "version"]).output();
+  for (const [name, main] of [["main.ts", "main.ts"], ["the bundle", js]]) {
+    const p = run([main, "run", "--config", "skiff.conf"]).spawn();
+    await new Promise((r) => setTimeout(r, 20000));
+    const rss = await residentMiB(p.pid);
+    p.kill();
+    await p.status;
+    console.log(
+      `idle: skiff run --config skiff.conf from ${name}, RSS ${
+        rss.total.toFixed(1)
+      } MiB after 20 s (anonymous ${rss.anon.toFixed(1)}, file ${
+        rss.file.toFixed(1)
+      })`,
+    );
+  }
+  await Deno.remove(dir, { recursive: true });
 }
 Deno.exit(0);

@@ -310,10 +310,16 @@ Deno.test({
             stderr: "piped",
           }).output();
           assertEquals(inst.code, 0, new TextDecoder().decode(inst.stderr));
-          // The first start then transpiles nothing (scripts/install.ts).
+          // The bundle, run once so its first start finds the code cache
+          // written (scripts/install.ts).
+          const js = `${root}/lib/skiff/skiff.js`;
           assertStringIncludes(
             new TextDecoder().decode(inst.stdout),
-            `filled Deno's cache for ${repo}main.ts`,
+            `wrote Deno's code cache for ${js}`,
+          );
+          assertStringIncludes(
+            await Deno.readTextFile(`${root}/bin/skiff`),
+            ` '${js}' "$@"`,
           );
           const run = await new Deno.Command(`${root}/bin/skiff`, {
             args: ["check", "--config", `${repo}skiff.conf`],
