@@ -6,9 +6,13 @@
 #
 #   DUR=4200 bash scripts/rss_trend.sh > rss.log
 #
+# MAIN names what runs (default main.ts): `deno task bundle`, then
+# `MAIN=dist/skiff.js DUR=80 STEP=80 bash scripts/rss_trend.sh` measures the
+# bundle `deno task install` installs at compare.sh's moment (80 s).
+#
 # netdata's own hour is `DUR=3600 ../shared/bench/netdata-side.sh`.
 set -eu
-DIMS=${DIMS:-10000}; DUR=${DUR:-4200}; STEP=${STEP:-60}
+DIMS=${DIMS:-10000}; DUR=${DUR:-4200}; STEP=${STEP:-60}; MAIN=${MAIN:-main.ts}
 BENCH=${BENCH:-$(cd "$(dirname "$0")/../../shared/bench" && pwd)}
 T=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$T"' EXIT
@@ -38,10 +42,10 @@ cat > "$T/skiff.conf" <<CONF
 CONF
 python3 "$BENCH/sink.py" "$port" /dev/null &
 DENO=${DENO:-$(command -v deno || echo "npx -y deno@2.9.6")}
-$DENO run -A --quiet main.ts run --config "$T/skiff.conf" > "$T/out" 2> "$T/err" &
+$DENO run -A --quiet "$MAIN" run --config "$T/skiff.conf" > "$T/out" 2> "$T/err" &
 # the deno process itself (npx runs it as a child)
 for _ in $(seq 50); do
-  for p in $(pgrep -f "run -A --quiet main.ts run --config $T/skiff.conf" || true); do
+  for p in $(pgrep -f "run -A --quiet $MAIN run --config $T/skiff.conf" || true); do
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = deno ] && pid=$p
   done
   [ -n "${pid:-}" ] && break
@@ -53,6 +57,7 @@ for ((t = STEP; t <= DUR; t += STEP)); do
   sleep "$STEP"
   rss=$(awk '/^VmRSS/{printf "%.1f", $2/1024}' "/proc/$pid/status")
   anon=$(awk '/^RssAnon/{printf "%.1f", $2/1024}' "/proc/$pid/status")
+  file=$(awk '/^RssFile/{printf "%.1f", $2/1024}' "/proc/$pid/status")
   heap=$(awk '/\[heap\]/{h=1;next} /^[0-9a-f]+-/{h=0} h && /^Rss:/{printf "%.1f", $2/1024}' "/proc/$pid/smaps")
-  echo "$t s: rss $rss anon $anon heap ${heap:-0} MiB cpu_ticks $(( $(awk '{print $14+$15}' "/proc/$pid/stat") - a ))"
+  echo "$t s: rss $rss anon $anon file $file heap ${heap:-0} MiB cpu_ticks $(( $(awk '{print $14+$15}' "/proc/$pid/stat") - a ))"
 done
