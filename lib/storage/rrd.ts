@@ -51,6 +51,40 @@ function asUint64(v: number): number {
   return v < 0 ? v + U64 : v;
 }
 
+const FIELDS = 7;
+const COLLECTED = 0;
+const LAST_COLLECTED = 1;
+const COLLECTED_MAX = 2;
+const CALCULATED = 3;
+const LAST_CALCULATED = 4;
+const LAST_STORED = 5;
+const LAST_COLLECTED_TIME = 6;
+
+/**
+ * The number fields of a chart's dimensions that hold doubles, 7 a
+ * dimension in one Float64Array a chart. As object fields, V8 boxes every
+ * double in a heap number of its own (12 bytes, beside the field's 4): 84
+ * bytes a dimension, a fifth of what its objects take, some 17 MiB for a
+ * parent of 200,000 dimensions.
+ */
+export class DimensionValues {
+  /** Slots in use: 7 a dimension, in the order they were added. */
+  #used = 0;
+  f64 = new Float64Array(4 * FIELDS);
+
+  /** A dimension's 7 slots (its first one's index), zeroed. */
+  take(): number {
+    const at = this.#used;
+    if (at + FIELDS > this.f64.length) {
+      const grown = new Float64Array(2 * this.f64.length);
+      grown.set(this.f64);
+      this.f64 = grown;
+    }
+    this.#used += FIELDS;
+    return at;
+  }
+}
+
 /** One series of a chart. */
 export class Dimension {
   readonly id: string;
@@ -67,16 +101,59 @@ export class Dimension {
   /** Its chart's slot times (lib/storage/slot_times.ts): its ring's rate pages need them. */
   readonly times: SlotTimes | undefined;
 
-  collectedValue = 0;
-  lastCollectedValue = 0;
-  collectedValueMax = 0;
-  calculatedValue = 0;
-  lastCalculatedValue = 0;
-  lastStoredValue = NaN;
-  /** Wall time of the last `set()`, ms since the epoch; 0 = never. */
-  lastCollectedTimeMs = 0;
+  /**
+   * Where its double fields are: its chart's array (the one in its
+   * {@link DimensionValues}, given again when that grows), from `#at`.
+   */
+  #f64: Float64Array;
+  readonly #at: number;
   collectionsCounter = 0;
   updated = false;
+
+  get collectedValue(): number {
+    return this.#f64[this.#at + COLLECTED];
+  }
+  set collectedValue(v: number) {
+    this.#f64[this.#at + COLLECTED] = v;
+  }
+  get lastCollectedValue(): number {
+    return this.#f64[this.#at + LAST_COLLECTED];
+  }
+  set lastCollectedValue(v: number) {
+    this.#f64[this.#at + LAST_COLLECTED] = v;
+  }
+  get collectedValueMax(): number {
+    return this.#f64[this.#at + COLLECTED_MAX];
+  }
+  set collectedValueMax(v: number) {
+    this.#f64[this.#at + COLLECTED_MAX] = v;
+  }
+  get calculatedValue(): number {
+    return this.#f64[this.#at + CALCULATED];
+  }
+  set calculatedValue(v: number) {
+    this.#f64[this.#at + CALCULATED] = v;
+  }
+  get lastCalculatedValue(): number {
+    return this.#f64[this.#at + LAST_CALCULATED];
+  }
+  set lastCalculatedValue(v: number) {
+    this.#f64[this.#at + LAST_CALCULATED] = v;
+  }
+  /** NaN until a point is stored. */
+  get lastStoredValue(): number {
+    return this.#f64[this.#at + LAST_STORED];
+  }
+  set lastStoredValue(v: number) {
+    this.#f64[this.#at + LAST_STORED] = v;
+  }
+  /** Wall time of the last `set()`, ms since the epoch; 0 = never. */
+  get lastCollectedTimeMs(): number {
+    return this.#f64[this.#at + LAST_COLLECTED_TIME];
+  }
+  set lastCollectedTimeMs(v: number) {
+    this.#f64[this.#at + LAST_COLLECTED_TIME] = v;
+  }
 
   constructor(
     id: string,
@@ -88,8 +165,14 @@ export class Dimension {
       entries: number;
       /** The chart's slot times: an incremental dimension's pages may then be rate pages. */
       times?: SlotTimes;
+      /** Where its double fields go: its chart's (a new one if none). */
+      values?: DimensionValues;
     },
   ) {
+    const values = options.values ?? new DimensionValues();
+    this.#at = values.take();
+    this.#f64 = values.f64;
+    this.lastStoredValue = NaN;
     this.id = id;
     this.name = options.name || id;
     this.algorithm = options.algorithm ?? "absolute";
@@ -125,6 +208,11 @@ export class Dimension {
     this.lastStoredValue = value;
     this.lastCollectedTimeMs = endSec * 1000;
     this.collectionsCounter++;
+  }
+
+  /** Gives `dims` their chart's values array `f64` after it grew. */
+  static rebind(dims: Dimension[], f64: Float64Array): void {
+    for (const d of dims) d.#f64 = f64;
   }
 
   /** Records a collected value at `timeMs` (netdata's rrddim_set). */
@@ -181,6 +269,8 @@ export class Chart {
   readonly labels = new Map<string, string>();
   readonly dimensions: Dimension[] = [];
   readonly #byId = new Map<string, Dimension>();
+  /** Its dimensions' double fields. */
+  readonly #values = new DimensionValues();
 
   // State of netdata's RRDSET, in microseconds.
   /**
@@ -248,11 +338,16 @@ export class Chart {
       if (options.divisor) existing.divisor = options.divisor;
       return existing;
     }
+    const f64 = this.#values.f64;
     const d = new Dimension(id, {
       ...options,
       entries: this.entries,
       times: this.times,
+      values: this.#values,
     });
+    if (this.#values.f64 !== f64) {
+      Dimension.rebind(this.dimensions, this.#values.f64);
+    }
     // As rrddim_add: a store_first chart counts a new dimension as collected.
     if (this.storeFirst) d.collectionsCounter = 1;
     this.dimensions.push(d);

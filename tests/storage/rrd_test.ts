@@ -285,3 +285,32 @@ Deno.test("the database frees received hosts", async (t) => {
     },
   );
 });
+
+Deno.test("a chart's dimensions keep their numbers in one array that grows", () => {
+  const chart = new Chart({ id: "t.grow", updateEverySec: 1, history: 60 });
+  const first = chart.addDimension("a", { algorithm: "incremental" });
+  assertEquals(first.lastStoredValue, NaN);
+  assertEquals(
+    [first.collectedValue, first.calculatedValue, first.lastCollectedTimeMs],
+    [0, 0, 0],
+  );
+  first.set(-(2 ** 60), 1_764_000_000_123.5);
+  first.calculatedValue = 0.1;
+  // 40 more dimensions: the array grows (it starts with room for 4), and
+  // what was set stays, each dimension in its own slots
+  const more = Array.from(
+    { length: 40 },
+    (_, i) => chart.addDimension(`d${i}`),
+  );
+  more.forEach((d, i) => d.set(i + 0.5, i));
+  assertEquals(first.collectedValue, -(2 ** 60));
+  assertEquals(first.collectedValueMax, 2 ** 60);
+  assertEquals(first.lastCollectedTimeMs, 1_764_000_000_123.5);
+  assertEquals(first.calculatedValue, 0.1);
+  assertEquals(first.lastStoredValue, NaN);
+  more.forEach((d, i) => {
+    assertEquals([d.collectedValue, d.lastCollectedTimeMs], [i + 0.5, i]);
+    assertEquals(d.lastStoredValue, NaN);
+  });
+  assertEquals(chart.dimension("a"), first);
+});
