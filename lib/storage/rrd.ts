@@ -51,6 +51,7 @@ function asUint64(v: number): number {
   return v < 0 ? v + U64 : v;
 }
 
+/** A dimension's double fields: 7 slots in its chart's array, in this order. */
 const FIELDS = 7;
 const COLLECTED = 0;
 const LAST_COLLECTED = 1;
