@@ -5,7 +5,7 @@
  * Deno 2.9 has it as `Deno.cpuUsage()` at run time (the op behind its
  * `node:process`, no permission needed) but not in its type declarations.
  * skiff takes it from there: importing any `node:` module starts Deno's Node
- * compatibility layer, which cost the compare job 2–4 MiB of resident memory
+ * compatibility layer, which cost the compare job 1–3 MiB of resident memory
  * (README, Performance). A runtime without it gets `node:process`'s, loaded
  * only then.
  *

@@ -1,7 +1,7 @@
 /**
  * POSIX path functions, as `node:path` has them for the cases skiff meets
  * (config and plugin paths on Linux). skiff's run path imports no `node:`
- * module: that starts Deno's Node compatibility layer, 2–4 MiB of resident
+ * module: that starts Deno's Node compatibility layer, 1–3 MiB of resident
  * memory (README, Performance). tests/path_test.ts checks them against
  * `node:path` on generated paths.
  *
