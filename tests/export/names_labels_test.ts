@@ -191,6 +191,49 @@ Deno.test("an instance's lines: names, labels, tags, filters", async (t) => {
     },
   );
   await t.step(
+    "a dimension renamed to a name sanitizing leaves as it is, and back",
+    async () => {
+      const clock = new ManualClock(T0 * 1000);
+      const { db, lines } = database(clock);
+      const { config } = parseConfig(
+        "[graphite:g]\nenabled = yes\ndestination = x\ndata source = as collected\nsend configured labels = no\nsend automatic labels = no\nsend hosts matching = edge-7\nsend charts matching = net.*\n",
+        "t.conf",
+        { systemHostname: "local" },
+      );
+      const link = captureLink();
+      const instance = new ExportInstance(config.exporting[0], {
+        clock,
+        log: new Logger("export", { sink: () => {} }),
+        dial: () => Promise.resolve(link),
+      });
+      const collect = async (k: number, name: string) => {
+        lines(
+          `CHART "net.eth0" "net.wan" "Bandwidth" "kilobits/s" "eth0" "net.net" "area" 7000 1 "" "proc.plugin" "/proc/net/dev"
+          DIMENSION "received" "${name}" incremental 8 1000`,
+        );
+        await clock.advanceTo((T0 + k) * 1000);
+        lines(`BEGIN net.eth0 0\nSET received = ${k}\nEND`);
+        await instance.cycle(db, (T0 + k) * 1000);
+      };
+      // "in bound" is sent sanitized (kept), "inbound" as it is (nothing
+      // kept), then "in bound" again
+      await collect(1, "in bound");
+      await collect(2, "inbound");
+      await collect(3, "in bound");
+      await collect(4, "in.bound");
+      const sent = link.text().split("\n").filter((l) =>
+        l.includes(".net.wan.")
+      )
+        .map((l) => l.split(" ")[0]);
+      assertEquals(sent, [
+        "netdata.edge-7.net.wan.in_bound;env=prod",
+        "netdata.edge-7.net.wan.inbound;env=prod",
+        "netdata.edge-7.net.wan.in_bound;env=prod",
+        "netdata.edge-7.net.wan.in.bound;env=prod",
+      ]);
+    },
+  );
+  await t.step(
     "a chart its child renames is filtered, and named, by its new name",
     async () => {
       const clock = new ManualClock(T0 * 1000);
