@@ -31,13 +31,19 @@ export const INSTALL_FLAGS = [
   "--allow-env=BUF_BIGINT_DISABLE",
 ];
 
-/** The shim's text: `deno run` of the bundle, with {@link INSTALL_FLAGS}. */
+/**
+ * The shim's text: `deno run` of the bundle, with {@link INSTALL_FLAGS}, and
+ * `--no-config`: the bundle needs no deno.json, and one in the directory
+ * skiff is started from is not its own.
+ */
 export function shim(deno: string, bundlePath: string): string {
   const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   return [
     "#!/bin/sh",
     "# skiff, installed by deno task install",
-    `exec ${q(deno)} run ${INSTALL_FLAGS.join(" ")} ${q(bundlePath)} "$@"`,
+    `exec ${q(deno)} run --no-config ${INSTALL_FLAGS.join(" ")} ${
+      q(bundlePath)
+    } "$@"`,
     "",
   ].join("\n");
 }
