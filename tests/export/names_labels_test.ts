@@ -99,6 +99,28 @@ async function linesOf(
   return link.text().split("\n").filter((l) => l !== "");
 }
 
+/**
+ * An instance of `conf` over the database above, and `collect(k)`: the
+ * child's net.eth0 `received` = k at T0+k, then the instance's cycle.
+ */
+function childExport(conf: string) {
+  const clock = new ManualClock(T0 * 1000);
+  const { db, lines } = database(clock);
+  const { config } = parseConfig(conf, "t.conf", { systemHostname: "local" });
+  const link = captureLink();
+  const instance = new ExportInstance(config.exporting[0], {
+    clock,
+    log: new Logger("export", { sink: () => {} }),
+    dial: () => Promise.resolve(link),
+  });
+  const collect = async (k: number) => {
+    await clock.advanceTo((T0 + k) * 1000);
+    lines(`BEGIN net.eth0 0\nSET received = ${k}\nEND`);
+    await instance.cycle(db, (T0 + k) * 1000);
+  };
+  return { lines, link, collect };
+}
+
 Deno.test("an instance's lines: names, labels, tags, filters", async (t) => {
   await t.step(
     "graphite: names, configured labels (sanitized), host tags first",
@@ -193,34 +215,24 @@ Deno.test("an instance's lines: names, labels, tags, filters", async (t) => {
   await t.step(
     "a dimension renamed to a name sanitizing leaves as it is, and back",
     async () => {
-      const clock = new ManualClock(T0 * 1000);
-      const { db, lines } = database(clock);
-      const { config } = parseConfig(
+      const { lines, link, collect } = childExport(
         "[graphite:g]\nenabled = yes\ndestination = x\ndata source = as collected\nsend configured labels = no\nsend automatic labels = no\nsend hosts matching = edge-7\nsend charts matching = net.*\n",
-        "t.conf",
-        { systemHostname: "local" },
       );
-      const link = captureLink();
-      const instance = new ExportInstance(config.exporting[0], {
-        clock,
-        log: new Logger("export", { sink: () => {} }),
-        dial: () => Promise.resolve(link),
-      });
-      const collect = async (k: number, name: string) => {
+      const named = (name: string) =>
         lines(
           `CHART "net.eth0" "net.wan" "Bandwidth" "kilobits/s" "eth0" "net.net" "area" 7000 1 "" "proc.plugin" "/proc/net/dev"
           DIMENSION "received" "${name}" incremental 8 1000`,
         );
-        await clock.advanceTo((T0 + k) * 1000);
-        lines(`BEGIN net.eth0 0\nSET received = ${k}\nEND`);
-        await instance.cycle(db, (T0 + k) * 1000);
-      };
       // "in bound" is sent sanitized (kept), "inbound" as it is (nothing
       // kept), then "in bound" again
-      await collect(1, "in bound");
-      await collect(2, "inbound");
-      await collect(3, "in bound");
-      await collect(4, "in.bound");
+      named("in bound");
+      await collect(1);
+      named("inbound");
+      await collect(2);
+      named("in bound");
+      await collect(3);
+      named("in.bound");
+      await collect(4);
       const sent = link.text().split("\n").filter((l) =>
         l.includes(".net.wan.")
       )
@@ -236,24 +248,9 @@ Deno.test("an instance's lines: names, labels, tags, filters", async (t) => {
   await t.step(
     "a chart its child renames is filtered, and named, by its new name",
     async () => {
-      const clock = new ManualClock(T0 * 1000);
-      const { db, lines } = database(clock);
-      const { config } = parseConfig(
+      const { lines, link, collect } = childExport(
         "[graphite:g]\nenabled = yes\ndestination = x\ndata source = as collected\nsend configured labels = no\nsend hosts matching = edge-7\nsend charts matching = net.wan system.*\n",
-        "t.conf",
-        { systemHostname: "local" },
       );
-      const link = captureLink();
-      const instance = new ExportInstance(config.exporting[0], {
-        clock,
-        log: new Logger("export", { sink: () => {} }),
-        dial: () => Promise.resolve(link),
-      });
-      const collect = async (k: number) => {
-        await clock.advanceTo((T0 + k) * 1000);
-        lines(`BEGIN net.eth0 0\nSET received = ${k}\nEND`);
-        await instance.cycle(db, (T0 + k) * 1000);
-      };
       await collect(1);
       lines(
         `CHART "net.eth0" "net.lan" "Bandwidth" "kilobits/s" "eth0" "net.net" "area" 7000 1 "" "proc.plugin" "/proc/net/dev"`,
