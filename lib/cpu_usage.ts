@@ -20,6 +20,7 @@ export interface CpuUsage {
   system: number;
 }
 
+/** A reading, a new object each call. */
 type Source = () => CpuUsage;
 
 const fromRuntime = (Deno as unknown as { cpuUsage?: Source }).cpuUsage;
@@ -34,6 +35,6 @@ const source: Source = typeof fromRuntime === "function"
  */
 export function cpuUsage(since?: CpuUsage): CpuUsage {
   const now = source();
-  if (since === undefined) return { user: now.user, system: now.system };
+  if (since === undefined) return now;
   return { user: now.user - since.user, system: now.system - since.system };
 }
