@@ -15,8 +15,10 @@
  *    streams into skiff for the given seconds; its charts' pages;
  * 3. aggregate: ns per slot of `average` over compressed and raw pages;
  * 4. idle: RSS of `skiff run` with the shipped skiff.conf after 20 s, run
- *    from main.ts and from the bundle `deno task install` installs (run
- *    once before, as the install does, so Deno's code cache is written).
+ *    from main.ts (with this checkout's deno.json, as `deno run main.ts`
+ *    takes it) and from the bundle `deno task install` installs, as its
+ *    shim runs it (`--no-config`, the install's permission flags; run once
+ *    before, as the install does, so Deno's code cache is written).
  *
  * Bytes per point count every page a ring holds (raw 4 bytes a slot,
  * compressed as encoded) and the charts' slot times (a chart with
@@ -38,6 +40,7 @@ import { Database } from "../lib/storage/rrd.ts";
 import type { Host } from "../lib/storage/rrd.ts";
 import { startNetdata } from "../tests/helpers/servers.ts";
 import { bundle } from "./bundle.ts";
+import { INSTALL_FLAGS } from "./install.ts";
 import { residentMiB } from "./proc_status.ts";
 
 const realSeconds = Number(Deno.args[0] ?? 150);
@@ -271,13 +274,19 @@ try {
   const js = await bundle(`${dir}/skiff.js`);
   const run = (args: string[]) =>
     new Deno.Command(Deno.execPath(), {
-      args: ["run", "--allow-all", "--quiet", ...args],
+      args: ["run", "--quiet", ...args],
       stdout: "null",
       stderr: "null",
     });
-  await run([js, "version"]).output();
-  for (const [name, main] of [["main.ts", "main.ts"], ["the bundle", js]]) {
-    const p = run([main, "run", "--config", "skiff.conf"]).spawn();
+  const asInstalled = ["--no-config", ...INSTALL_FLAGS, js];
+  await run([...asInstalled, "version"]).output();
+  for (
+    const [name, main] of [
+      ["main.ts", ["--allow-all", "main.ts"]],
+      ["the bundle, as installed", asInstalled],
+    ] as const
+  ) {
+    const p = run([...main, "run", "--config", "skiff.conf"]).spawn();
     await new Promise((r) => setTimeout(r, 20000));
     const rss = await residentMiB(p.pid);
     p.kill();

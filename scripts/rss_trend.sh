@@ -8,7 +8,9 @@
 #
 # MAIN names what runs (default main.ts): `deno task bundle`, then
 # `MAIN=dist/skiff.js DUR=80 STEP=80 bash scripts/rss_trend.sh` measures the
-# bundle `deno task install` installs at compare.sh's moment (80 s).
+# bundle `deno task install` installs at compare.sh's moment (80 s), run with
+# `--no-config` as the installed shim runs it (main.ts takes this checkout's
+# deno.json, as compare.sh runs it).
 #
 # netdata's own hour is `DUR=3600 ../shared/bench/netdata-side.sh`.
 set -eu
@@ -42,10 +44,12 @@ cat > "$T/skiff.conf" <<CONF
 CONF
 python3 "$BENCH/sink.py" "$port" /dev/null &
 DENO=${DENO:-$(command -v deno || echo "npx -y deno@2.9.6")}
-$DENO run -A --quiet "$MAIN" run --config "$T/skiff.conf" > "$T/out" 2> "$T/err" &
+NO_CONFIG=()
+[ "$MAIN" = main.ts ] || NO_CONFIG=(--no-config)
+$DENO run -A --quiet "${NO_CONFIG[@]}" "$MAIN" run --config "$T/skiff.conf" > "$T/out" 2> "$T/err" &
 # the deno process itself (npx runs it as a child)
 for _ in $(seq 50); do
-  for p in $(pgrep -f "run -A --quiet $MAIN run --config $T/skiff.conf" || true); do
+  for p in $(pgrep -f "$MAIN run --config $T/skiff.conf" || true); do
     [ "$(cat "/proc/$p/comm" 2>/dev/null)" = deno ] && pid=$p
   done
   [ -n "${pid:-}" ] && break
