@@ -26,7 +26,7 @@ import type { ConfigResult } from "./lib/config/mod.ts";
 import { LOG_LEVELS, Logger } from "./lib/log.ts";
 import type { LogLevel } from "./lib/log.ts";
 import { Agent, agentPermissionNeeds } from "./lib/agent.ts";
-import { discoverPlugins, SKIFF_VERSION } from "./lib/collect/plugins_d.ts";
+import { discoverPlugins, SKIFF_VERSION } from "./lib/collect/mod.ts";
 import {
   denoFlags,
   missingPermissions,

@@ -12,15 +12,14 @@ import type { Config } from "./config/mod.ts";
 import type { Logger } from "./log.ts";
 import { Database } from "./storage/rrd.ts";
 import type { Host } from "./storage/rrd.ts";
-import { runCollector } from "./collect/collector.ts";
-import type { Collector, Durations } from "./collect/collector.ts";
-import { SelfCollector } from "./collect/self.ts";
 import {
   discoverPlugins,
   PluginRunner,
+  runCollector,
+  SelfCollector,
   SKIFF_VERSION,
-} from "./collect/plugins_d.ts";
-import type { PluginEntry } from "./collect/plugins_d.ts";
+} from "./collect/mod.ts";
+import type { Collector, Durations, PluginEntry } from "./collect/mod.ts";
 import { ExportEngine, loadConnectors } from "./export/mod.ts";
 import type { Dialer, EngineOptions } from "./export/mod.ts";
 // Streaming and the web API are loaded when a config uses them: an agent

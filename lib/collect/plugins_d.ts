@@ -18,9 +18,12 @@ import type { Clock } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";
-import { HostWriter } from "../protocol/apply.ts";
-import { LineSplitter } from "../protocol/lines.ts";
-import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
+import {
+  HostWriter,
+  LineSplitter,
+  ProtocolError,
+  ProtocolParser,
+} from "../protocol/mod.ts";
 import type { Host } from "../storage/rrd.ts";
 import {
   AFTER_KILL_WAIT_MS,

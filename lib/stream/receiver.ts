@@ -28,9 +28,12 @@ import { writeAll } from "./conn.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";
 import { accessList } from "../simple_pattern.ts";
-import { HostWriter } from "../protocol/apply.ts";
-import { LineSplitter } from "../protocol/lines.ts";
-import { ProtocolError, ProtocolParser } from "../protocol/parser.ts";
+import {
+  HostWriter,
+  LineSplitter,
+  ProtocolError,
+  ProtocolParser,
+} from "../protocol/mod.ts";
 import type { Database, Host } from "../storage/rrd.ts";
 import {
   CAP,

@@ -24,7 +24,7 @@ import {
   storageNumberExists,
   unpackStorageNumber,
 } from "../storage/storage_number.ts";
-import { ProtocolError } from "../protocol/parser.ts";
+import { ProtocolError } from "../protocol/mod.ts";
 
 /** What a parent asks a child to replay for one chart. */
 export interface ReplayRequest {

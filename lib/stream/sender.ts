@@ -24,9 +24,8 @@ import type { Destination } from "../config/destination.ts";
 import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
-import { SKIFF_VERSION } from "../collect/plugins_d.ts";
-import { LineSplitter } from "../protocol/lines.ts";
-import { splitWords } from "../protocol/words.ts";
+import { SKIFF_VERSION } from "../collect/mod.ts";
+import { LineSplitter, splitWords } from "../protocol/mod.ts";
 import {
   CAP,
   capabilityBits,

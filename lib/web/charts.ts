@@ -8,7 +8,7 @@
  * @module
  */
 
-import { SKIFF_VERSION } from "../collect/plugins_d.ts";
+import { SKIFF_VERSION } from "../collect/mod.ts";
 import type { Config } from "../config/mod.ts";
 import type { Chart, Database, Host } from "../storage/rrd.ts";
 import { type HttpAnswer, jsonAnswer, textAnswer } from "./http.ts";
