@@ -10,8 +10,8 @@ import type { Clock } from "./clock.ts";
 import { heartbeat, sleep } from "./clock.ts";
 import type { Config } from "./config/mod.ts";
 import type { Logger } from "./log.ts";
-import { Database } from "./storage/rrd.ts";
-import type { Host } from "./storage/rrd.ts";
+import { Database } from "./storage/mod.ts";
+import type { Host } from "./storage/mod.ts";
 import {
   discoverPlugins,
   PluginRunner,

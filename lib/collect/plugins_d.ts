@@ -24,7 +24,7 @@ import {
   ProtocolError,
   ProtocolParser,
 } from "../protocol/mod.ts";
-import type { Host } from "../storage/rrd.ts";
+import type { Host } from "../storage/mod.ts";
 import {
   AFTER_KILL_WAIT_MS,
   formatPidFile,

@@ -7,7 +7,7 @@
 
 import { cpuUsage } from "../cpu_usage.ts";
 import { arenaBytes, PAGE_SLOTS, slabPages } from "../storage/mod.ts";
-import type { Database } from "../storage/rrd.ts";
+import type { Database } from "../storage/mod.ts";
 import type { Collector, Durations } from "./collector.ts";
 
 /**

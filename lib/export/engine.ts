@@ -12,7 +12,7 @@ import type { Clock } from "../clock.ts";
 import { heartbeat, withTimeout } from "../clock.ts";
 import type { ExportingInstance } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
-import type { Chart, Database } from "../storage/rrd.ts";
+import type { Chart, Database } from "../storage/mod.ts";
 import { ExportInstance } from "./instance.ts";
 import type { CycleReport, InstanceOptions } from "./instance.ts";
 import { completeChart, createMainCpuChart } from "./self_charts.ts";

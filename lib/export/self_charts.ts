@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Chart, Host } from "../storage/rrd.ts";
+import type { Chart, Host } from "../storage/mod.ts";
 import { fixChartId } from "./format.ts";
 
 /** An instance's four charts. */

@@ -7,7 +7,7 @@
  */
 
 import type { Clock } from "../clock.ts";
-import type { Chart, Host, HostLabel } from "../storage/rrd.ts";
+import type { Chart, Host, HostLabel } from "../storage/mod.ts";
 import { ProtocolError } from "./parser.ts";
 import type {
   ChartCommand,

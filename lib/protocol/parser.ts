@@ -8,8 +8,8 @@
  */
 
 import { isSpace, MAX_WORDS, splitWords } from "./words.ts";
-import { ALGORITHMS } from "../storage/rrd.ts";
-import type { Algorithm, ChartType } from "../storage/rrd.ts";
+import { ALGORITHMS } from "../storage/mod.ts";
+import type { Algorithm, ChartType } from "../storage/mod.ts";
 
 /** A malformed line; `message` says why. */
 export class ProtocolError extends Error {}

@@ -34,7 +34,7 @@ import {
   ProtocolError,
   ProtocolParser,
 } from "../protocol/mod.ts";
-import type { Database, Host } from "../storage/rrd.ts";
+import type { Database, Host } from "../storage/mod.ts";
 import {
   CAP,
   capabilityBits,

@@ -18,12 +18,12 @@
  */
 
 import { formatCollected, formatFixed7 } from "../export/format.ts";
-import type { Chart } from "../storage/rrd.ts";
+import type { Chart } from "../storage/mod.ts";
 import {
   SN_FLAG_RESET,
   storageNumberExists,
   unpackStorageNumber,
-} from "../storage/storage_number.ts";
+} from "../storage/mod.ts";
 import { ProtocolError } from "../protocol/mod.ts";
 
 /** What a parent asks a child to replay for one chart. */

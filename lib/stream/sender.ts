@@ -23,7 +23,7 @@ import { writeAll } from "./conn.ts";
 import type { Destination } from "../config/destination.ts";
 import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
-import type { Chart, Database, Dimension, Host } from "../storage/rrd.ts";
+import type { Chart, Database, Dimension, Host } from "../storage/mod.ts";
 import { SKIFF_VERSION } from "../collect/mod.ts";
 import { LineSplitter, splitWords } from "../protocol/mod.ts";
 import {

@@ -14,7 +14,7 @@ import type { Config } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";
 import { accessList } from "../simple_pattern.ts";
-import type { Database, Host } from "../storage/rrd.ts";
+import type { Database, Host } from "../storage/mod.ts";
 import { allmetricsAnswer, type AllmetricsState } from "./allmetrics.ts";
 import { chartAnswer, chartsAnswer, infoAnswer, type Usage } from "./charts.ts";
 import { dataAnswer } from "./data.ts";

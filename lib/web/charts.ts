@@ -10,7 +10,7 @@
 
 import { SKIFF_VERSION } from "../collect/mod.ts";
 import type { Config } from "../config/mod.ts";
-import type { Chart, Database, Host } from "../storage/rrd.ts";
+import type { Chart, Database, Host } from "../storage/mod.ts";
 import { type HttpAnswer, jsonAnswer, textAnswer } from "./http.ts";
 
 /** netdata's available_for_viewers(). */

@@ -19,8 +19,8 @@
  */
 
 import { compileSimplePattern } from "../simple_pattern.ts";
-import type { Chart, Dimension, Host } from "../storage/rrd.ts";
-import { valueAt } from "../storage/query.ts";
+import type { Chart, Dimension, Host } from "../storage/mod.ts";
+import { valueAt } from "../storage/mod.ts";
 import type { HttpAnswer } from "./http.ts";
 import { textAnswer } from "./http.ts";
 import { printNetdataDouble } from "./numbers.ts";

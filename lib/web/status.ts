@@ -9,7 +9,7 @@
  */
 
 import type { InstanceStatus } from "../export/instance.ts";
-import type { Database } from "../storage/rrd.ts";
+import type { Database } from "../storage/mod.ts";
 import type { ChildStatus } from "../stream/receiver.ts";
 
 /** Where the status comes from (the agent fills this in). */

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Algorithm, Chart, ChartDefinition } from "../../storage/rrd.ts";
+import type { Algorithm, Chart, ChartDefinition } from "../../storage/mod.ts";
 
 /** A dimension: id, multiplier, divisor, algorithm and optional name. */
 export type DimSpec = [

@@ -8,7 +8,7 @@
  */
 
 import type { Logger } from "../../log.ts";
-import type { Chart, Host } from "../../storage/rrd.ts";
+import type { Chart, Host } from "../../storage/mod.ts";
 import type { Collector } from "../collector.ts";
 import type { ChartSpec, DimSpec, ProcContext, ProcModule } from "./context.ts";
 import { procDiskstats } from "./proc_diskstats.ts";

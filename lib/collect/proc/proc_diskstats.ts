@@ -5,7 +5,7 @@
  */
 
 import { simplePatternMatch } from "../../simple_pattern.ts";
-import type { Algorithm } from "../../storage/rrd.ts";
+import type { Algorithm } from "../../storage/mod.ts";
 import { parseDiskstats, parseMountinfo } from "./parse.ts";
 import type { DiskStats } from "./parse.ts";
 import type { ProcContext, ProcModule } from "./context.ts";

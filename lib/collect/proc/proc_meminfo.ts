@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Chart } from "../../storage/rrd.ts";
+import type { Chart } from "../../storage/mod.ts";
 import { parseKeyValues } from "./parse.ts";
 import type { DimSpec, ProcContext, ProcModule } from "./context.ts";
 

@@ -11,7 +11,7 @@ import { simplePatternMatch } from "../../simple_pattern.ts";
 import { parseNetDev } from "./parse.ts";
 import type { NetDevice } from "./parse.ts";
 import type { DimSpec, ProcContext, ProcModule } from "./context.ts";
-import type { Chart } from "../../storage/rrd.ts";
+import type { Chart } from "../../storage/mod.ts";
 
 /** netdata's default `disable by default interfaces matching`. */
 const EXCLUDED_INTERFACES = "lo fireqos* *-ifb fwpr* fwbr* fwln*";

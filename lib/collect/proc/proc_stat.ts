@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { ChartDefinition } from "../../storage/rrd.ts";
+import type { ChartDefinition } from "../../storage/mod.ts";
 import { parseProcStat } from "./parse.ts";
 import type { ProcContext, ProcModule } from "./context.ts";
 

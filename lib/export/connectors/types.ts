@@ -9,7 +9,7 @@
  */
 
 import type { ConnectorType } from "../../config/schema.ts";
-import type { Chart, Dimension } from "../../storage/rrd.ts";
+import type { Chart, Dimension } from "../../storage/mod.ts";
 import type { BatchWriter } from "../buffer.ts";
 import type { HttpRequestSpec } from "../http.ts";
 
