@@ -26,9 +26,9 @@ import type { Dialer, EngineOptions } from "./export/mod.ts";
 // that only collects and exports does not carry their code.
 import type { StreamReceiver, StreamSender } from "./stream/mod.ts";
 import { guidFromName } from "./stream/guid.ts";
-import { missingPermissions, permissionNeeds } from "./config/permissions.ts";
+import { missingPermissions, permissionNeeds } from "./config/mod.ts";
 import type { StatusSources, WebApi } from "./web/mod.ts";
-import type { PermissionNeed } from "./config/permissions.ts";
+import type { PermissionNeed } from "./config/mod.ts";
 
 /**
  * Every permission the agent needs with `config`, enabled plugins included

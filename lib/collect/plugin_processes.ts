@@ -22,7 +22,7 @@
 import { basename } from "../path.ts";
 import { realClock, sleep } from "../clock.ts";
 import type { Clock } from "../clock.ts";
-import { KILL_COMMAND } from "../config/permissions.ts";
+import { KILL_COMMAND } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { chooseReader } from "./proc/reader.ts";
 import type { FileReader } from "./proc/reader.ts";

@@ -7,6 +7,7 @@
  */
 
 import { dirname, isAbsolute, join } from "../path.ts";
+import { EXPORTING_CONF } from "./files.ts";
 import { parseIni } from "./ini.ts";
 import type { IniDocument } from "./ini.ts";
 import {
@@ -45,6 +46,16 @@ import type { ConfigMessage, LocatedEntry } from "./values.ts";
 import type { LogLevel } from "../log.ts";
 
 export type { Destination } from "./destination.ts";
+export { hostPort, parseBindAddress } from "./destination.ts";
+export {
+  KILL_COMMAND,
+  missingPermissions,
+  permissionNeeds,
+  TAIL_COMMAND,
+} from "./permissions.ts";
+export type { PermissionNeed } from "./permissions.ts";
+export { DATA_SOURCES } from "./schema.ts";
+export type { ConnectorType, PrometheusExporterValues } from "./schema.ts";
 export type { ExportingInstance } from "./exporting.ts";
 export type { ConfigMessage } from "./values.ts";
 export type { CapabilityName } from "./schema.ts";
@@ -52,8 +63,7 @@ export type { CapabilityName } from "./schema.ts";
 /** `data source`, canonical. */
 export type DataSource = "as collected" | "average" | "sum";
 
-/** The name of netdata's exporting config, read from beside the config file. */
-export const EXPORTING_CONF = "exporting.conf";
+export { EXPORTING_CONF };
 
 /** Label sources, netdata's RRDLABEL_SRC_* bits. */
 export const LABEL_SOURCE_AUTO = 1;

@@ -9,7 +9,7 @@
 import { dirname, join } from "../path.ts";
 import type { Config } from "./mod.ts";
 import { hostPort, parseBindAddress, SERVICES_FILE } from "./destination.ts";
-import { EXPORTING_CONF } from "./mod.ts";
+import { EXPORTING_CONF } from "./files.ts";
 import { destinationAddress } from "./destination.ts";
 import type { Destination } from "./destination.ts";
 

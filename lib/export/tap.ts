@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { ConnectorType } from "../config/schema.ts";
+import type { ConnectorType } from "../config/mod.ts";
 import { decodeWriteRequest } from "./connectors/remote_write.ts";
 
 /** The text of one batch of connector `type`, ending with a newline. */

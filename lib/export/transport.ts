@@ -10,9 +10,9 @@
 
 import type { Clock } from "../clock.ts";
 import { withTimeout } from "../clock.ts";
-import type { Destination } from "../config/destination.ts";
+import type { Destination } from "../config/mod.ts";
 import type { Consumed, SendBuffer } from "./buffer.ts";
-import { hostPort } from "../config/destination.ts";
+import { hostPort } from "../config/mod.ts";
 import { readResponse, requestHead, retryAfterSec } from "./http.ts";
 import type { HttpRequestSpec } from "./http.ts";
 

@@ -23,7 +23,7 @@
 import type { Clock } from "../clock.ts";
 import { heartbeat, sleep, TimeoutError, withTimeout } from "../clock.ts";
 import type { Config, StreamKey } from "../config/mod.ts";
-import { hostPort, parseBindAddress } from "../config/destination.ts";
+import { hostPort, parseBindAddress } from "../config/mod.ts";
 import { writeAll } from "./conn.ts";
 import type { Logger, LogLevel } from "../log.ts";
 import { escapeForLog } from "../log_escape.ts";

@@ -20,7 +20,7 @@ import type { Clock } from "../clock.ts";
 import { sleep, withTimeout } from "../clock.ts";
 import type { Config } from "../config/mod.ts";
 import { writeAll } from "./conn.ts";
-import type { Destination } from "../config/destination.ts";
+import type { Destination } from "../config/mod.ts";
 import type { Logger } from "../log.ts";
 import { formatCollected } from "../export/format.ts";
 import type { Chart, Database, Dimension, Host } from "../storage/mod.ts";

@@ -15,8 +15,8 @@
  * @module
  */
 
-import type { PrometheusExporterValues } from "../config/schema.ts";
-import { DATA_SOURCES } from "../config/schema.ts";
+import type { PrometheusExporterValues } from "../config/mod.ts";
+import { DATA_SOURCES } from "../config/mod.ts";
 import { exportWindow } from "../export/window.ts";
 import { compileSimplePattern } from "../simple_pattern.ts";
 import { aggregate, type AggregateResult } from "../storage/mod.ts";

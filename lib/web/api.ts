@@ -26,7 +26,7 @@ import {
   parseRequestHead,
   textAnswer,
 } from "./http.ts";
-import type { PrometheusExporterValues } from "../config/schema.ts";
+import type { PrometheusExporterValues } from "../config/mod.ts";
 import { statusDocument, type StatusSources } from "./status.ts";
 
 /** What the web API needs. */

@@ -9,7 +9,7 @@
  * @module
  */
 
-import { TAIL_COMMAND } from "../../config/permissions.ts";
+import { TAIL_COMMAND } from "../../config/mod.ts";
 
 /** Reads several files at once; a missing or unreadable file is absent. */
 export interface FileReader {

@@ -3,8 +3,8 @@
  *
  * @module
  */
-import type { ExportingInstance } from "../../config/exporting.ts";
-import type { ConnectorType } from "../../config/schema.ts";
+import type { ExportingInstance } from "../../config/mod.ts";
+import type { ConnectorType } from "../../config/mod.ts";
 import { graphite, graphiteHttp } from "./graphite.ts";
 import { jsonHttp, jsonLines } from "./json.ts";
 import { opentsdb, opentsdbHttp } from "./opentsdb.ts";

@@ -14,7 +14,7 @@
  */
 import { BinaryReader, BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
 import snappy from "snappyjs";
-import type { ExportingInstance } from "../../config/exporting.ts";
+import type { ExportingInstance } from "../../config/mod.ts";
 import type { Chart, Dimension } from "../../storage/mod.ts";
 import type { BatchWriter } from "../buffer.ts";
 import type { Connector, HostFormat, MetricFormat } from "./types.ts";

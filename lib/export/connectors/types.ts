@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { ConnectorType } from "../../config/schema.ts";
+import type { ConnectorType } from "../../config/mod.ts";
 import type { Chart, Dimension } from "../../storage/mod.ts";
 import type { BatchWriter } from "../buffer.ts";
 import type { HttpRequestSpec } from "../http.ts";
