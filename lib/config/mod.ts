@@ -55,10 +55,13 @@ export {
 } from "./permissions.ts";
 export type { PermissionNeed } from "./permissions.ts";
 export { DATA_SOURCES } from "./schema.ts";
-export type { ConnectorType, PrometheusExporterValues } from "./schema.ts";
+export type {
+  CapabilityName,
+  ConnectorType,
+  PrometheusExporterValues,
+} from "./schema.ts";
 export type { ExportingInstance } from "./exporting.ts";
 export type { ConfigMessage } from "./values.ts";
-export type { CapabilityName } from "./schema.ts";
 
 /** `data source`, canonical. */
 export type DataSource = "as collected" | "average" | "sum";
