@@ -17,22 +17,20 @@ import { realClock } from "./lib/clock.ts";
 import { join } from "./lib/path.ts";
 import {
   defaultConfigText,
+  denoFlags,
   effectiveConfigText,
   formatConfigMessage,
   loadConfigFile,
+  missingPermissions,
+  missingPermissionsMessage,
   parseConfig,
+  permissionSet,
 } from "./lib/config/mod.ts";
 import type { ConfigResult } from "./lib/config/mod.ts";
 import { LOG_LEVELS, Logger } from "./lib/log.ts";
 import type { LogLevel } from "./lib/log.ts";
 import { Agent, agentPermissionNeeds } from "./lib/agent.ts";
 import { discoverPlugins, SKIFF_VERSION } from "./lib/collect/mod.ts";
-import {
-  denoFlags,
-  missingPermissions,
-  missingPermissionsMessage,
-  permissionSet,
-} from "./lib/config/permissions.ts";
 
 const USAGE = `skiff ${SKIFF_VERSION}: a metrics agent for small edge hosts
 

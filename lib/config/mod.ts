@@ -48,9 +48,12 @@ import type { LogLevel } from "../log.ts";
 export type { Destination } from "./destination.ts";
 export { hostPort, parseBindAddress } from "./destination.ts";
 export {
+  denoFlags,
   KILL_COMMAND,
   missingPermissions,
+  missingPermissionsMessage,
   permissionNeeds,
+  permissionSet,
   TAIL_COMMAND,
 } from "./permissions.ts";
 export type { PermissionNeed } from "./permissions.ts";
